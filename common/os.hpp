@@ -1,0 +1,62 @@
+// RAII owners for the OS resources sharebench creates, and small OS helpers.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <string>
+#include <utility>
+
+namespace sharebench {
+
+// Owns a file descriptor.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { reset(); }
+
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+  void reset(int fd = -1) noexcept;
+
+ private:
+  int fd_ = -1;
+};
+
+// Owns a memory mapping.
+class Mapping {
+ public:
+  Mapping() = default;
+  Mapping(void* address, std::size_t size) : address_(address), size_(size) {}
+  Mapping(Mapping&& other) noexcept
+      : address_(std::exchange(other.address_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+  Mapping& operator=(Mapping&& other) noexcept;
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  ~Mapping() { reset(); }
+
+  // Anonymous MAP_SHARED memory, zero-filled: inherited by children forked afterwards.
+  static Mapping shared_anonymous(std::size_t size);
+
+  char* data() const { return static_cast<char*>(address_); }
+  std::size_t size() const { return size_; }
+  explicit operator bool() const { return address_ != nullptr; }
+  void reset() noexcept;
+
+ private:
+  void* address_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+// `bytes` random bytes from the kernel, as lowercase hex.
+std::string random_hex(std::size_t bytes);
+
+// Proportional set size of a process in KiB (from /proc/PID/smaps_rollup), or -1 if unreadable.
+long pss_kib(pid_t pid);
+
+}  // namespace sharebench

@@ -1,0 +1,27 @@
+#include "strategies/registry.hpp"
+
+#include "strategies/mmap_table/mmap_table.hpp"
+#include "strategies/null/null_strategy.hpp"
+
+namespace sharebench {
+namespace {
+
+constexpr StrategyInfo kStrategies[] = {
+    {"null", "does nothing; measures the harness itself", make_null_strategy},
+    {"mmap-table",
+     "immutable hash table built once and mapped by all workers; lock-free reads, no writes",
+     make_mmap_table_strategy},
+};
+
+}  // namespace
+
+std::span<const StrategyInfo> registered_strategies() { return kStrategies; }
+
+const StrategyInfo* find_strategy(std::string_view name) {
+  for (const StrategyInfo& info : kStrategies) {
+    if (info.name == name) return &info;
+  }
+  return nullptr;
+}
+
+}  // namespace sharebench

@@ -1,0 +1,119 @@
+// The one extension point of sharebench: a way for N processes to share a dictionary.
+//
+// Lifecycle, for every cell of a run (strategy x workload x procs x repetition):
+//
+//   coordinator process                         each of N worker processes (forked)
+//   ---------------------------------------     ------------------------------------------
+//   s = make_strategy(name, options)
+//   s->prepare(dataset)      before any fork:
+//       build tables, create shared memory,
+//       start server/owner processes
+//                            fork N workers ->  c = s->connect(worker)   after fork
+//                                               c->get/put/add/execute   the measured loop
+//                                               c.reset(); _exit()       never returns
+//                            reap workers
+//                            (optionally fork one checker process that connects as worker N
+//                             and reads the final state back through a Client)
+//   s->teardown()            removes every OS object prepare() created; also after a failure
+//
+// What must never cross a fork: a ZeroMQ context or socket, a hiredis connection, a thread.
+// prepare() may create them only inside a child process it starts itself (a server); the
+// coordinator's own address space keeps nothing but plain memory mappings, names and pids.
+// A Client is used by one process, from one thread, and is never copied into another.
+//
+// Errors are exceptions derived from std::exception whose what() is one line a user can act
+// on. Thrown by prepare() or teardown() they fail the cell; thrown by a Client in a worker,
+// the runner records them and fails the cell; nothing is retried silently.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "strategies/dataset.hpp"
+
+namespace sharebench {
+
+// What a strategy supports; the runner skips (with the reason) workloads that need more.
+struct Capabilities {
+  bool holds_data = true;  // false only for `null`: reads return nothing and are not checked
+  bool put = false;
+  bool add = false;
+  bool atomic_add = false;  // concurrent add()s never lose an update
+};
+
+enum class OpKind : std::uint8_t { get, put, add };
+
+// One operation of a batch. The runner fills the inputs; execute() fills the outputs.
+struct Op {
+  OpKind kind = OpKind::get;
+  std::string_view key;
+  std::string_view value;  // put: the bytes to store
+  std::int64_t delta = 0;  // add
+  std::string result;      // get: the value read (its capacity is reused batch after batch)
+  bool found = false;      // get: whether the key was present
+  std::int64_t counter = 0;  // add: the value after the add
+};
+
+// One per worker process, created by Strategy::connect() after fork.
+class Client {
+ public:
+  virtual ~Client() = default;
+  // Copies the value of `key` into value_out and returns true, or returns false if absent.
+  virtual bool get(std::string_view key, std::string& value_out) = 0;
+  // Inserts or overwrites. Throws if the strategy cannot (immutable, or out of space).
+  virtual void put(std::string_view key, std::string_view value) = 0;
+  // Adds delta to the signed 64-bit counter at key and returns the new value. A counter is a
+  // key created by Dataset::add_counter(); its stored representation is the strategy's own.
+  virtual std::int64_t add(std::string_view key, std::int64_t delta) = 0;
+
+  // Runs a batch of operations and returns when every one has completed. The default runs
+  // them one by one; strategies override it to overlap them (prefetching, pipelining). The
+  // runner calls this, so its virtual call is paid once per batch, not once per operation.
+  virtual void execute(std::span<Op> ops);
+  // The batch size this client works best with (its pipeline depth, say). The runner uses it
+  // unless the user forces --batch.
+  virtual std::size_t preferred_batch() const { return 1; }
+};
+
+// Options the command line passes to strategies. Each strategy reads only its own group.
+struct StrategyOptions {
+  // Every named OS object (segment, queue, socket directory) starts with this prefix, which
+  // carries "sharebench", the run id and the coordinator pid; unique per run and unguessable.
+  std::string object_prefix = "sharebench";
+  // Directory for sockets and other files of this run; created 0700 by the harness.
+  std::string run_dir;
+  std::chrono::milliseconds op_timeout{2000};  // request/reply strategies: a reply's deadline
+
+  std::string table_file;  // mmap-table: build the image into this file, or map it if present
+};
+
+// Lives in the coordinator and owns every shared resource of one cell.
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+  virtual Capabilities capabilities() const = 0;
+  // Once, before the run starts: throws Error if the options cannot work (a corrupt table
+  // file, a directory that does not exist), so bad input is refused before anything runs.
+  virtual void check_options() const {}
+  // In the coordinator, before fork: build, create, preload, start helper processes.
+  virtual void prepare(const Dataset& dataset) = 0;
+  // In a worker, after fork. `worker` is 0..N-1 (N for the final checker).
+  virtual std::unique_ptr<Client> connect(int worker) = 0;
+  // Removes every OS object prepare() created and reaps its processes. Idempotent; safe after
+  // a prepare() that threw halfway.
+  virtual void teardown() noexcept = 0;
+
+  // Bytes of shared memory (mappings, segments, queues) the strategy holds; 0 if none.
+  virtual std::uint64_t shared_bytes() const { return 0; }
+  // Processes prepare() started (servers, owners), so the runner can report their memory.
+  virtual std::vector<pid_t> helper_processes() const { return {}; }
+};
+
+}  // namespace sharebench
