@@ -1,0 +1,180 @@
+#include "strategies/mmap_table/mmap_table.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <optional>
+
+#include "common/error.hpp"
+#include "common/os.hpp"
+#include "strategies/mmap_table/table_format.hpp"
+
+namespace sharebench {
+namespace {
+
+using mmap_table::TableView;
+
+// Maps an existing table file read-only and validates it.
+Mapping map_table_file(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw_errno("table file '" + path + "'");
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) throw_errno("table file '" + path + "'");
+  if (!S_ISREG(st.st_mode)) throw Error("table file '" + path + "': not a regular file");
+  if (st.st_size == 0) throw Error("table file '" + path + "': truncated: empty file");
+  const auto size = static_cast<std::size_t>(st.st_size);
+  void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd.get(), 0);
+  if (p == MAP_FAILED) throw_errno("table file '" + path + "': mmap");
+  return Mapping(p, size);
+}
+
+// Builds the image into path (through a temporary file and a rename, so a concurrent reader
+// never sees half a table) and returns it mapped read-only.
+Mapping build_table_file(const std::string& path, const Dataset& dataset) {
+  const std::size_t size = mmap_table::image_size(dataset);
+  const std::string temp = path + ".tmp." + std::to_string(::getpid());
+  UniqueFd fd(::open(temp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd) throw_errno("table file '" + path + "': cannot create '" + temp + "'");
+  try {
+    if (::ftruncate(fd.get(), static_cast<off_t>(size)) != 0) throw_errno("table file '" + path + "'");
+    void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
+    if (p == MAP_FAILED) throw_errno("table file '" + path + "': mmap");
+    Mapping image(p, size);
+    mmap_table::build_image(dataset, image.data(), size);
+    if (::mprotect(image.data(), size, PROT_READ) != 0) throw_errno("mprotect");
+    if (::rename(temp.c_str(), path.c_str()) != 0) throw_errno("table file '" + path + "': rename");
+    return image;
+  } catch (...) {
+    ::unlink(temp.c_str());
+    throw;
+  }
+}
+
+std::string parent_directory(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+class MmapTableClient final : public Client {
+ public:
+  // Enough independent lookups in flight to hide memory latency; measured with
+  // `sharebench --strategy mmap-table --batch N` (README: batching).
+  static constexpr std::size_t kPreferredBatch = 16;
+
+  explicit MmapTableClient(const TableView& view) : view_(view) {}
+
+  bool get(std::string_view key, std::string& value_out) override {
+    std::string_view value;
+    if (!view_.find(key, value)) return false;
+    value_out.assign(value);
+    return true;
+  }
+  void put(std::string_view, std::string_view) override {
+    throw Error("mmap-table is immutable: put is not supported");
+  }
+  std::int64_t add(std::string_view, std::int64_t) override {
+    throw Error("mmap-table is immutable: add is not supported");
+  }
+
+  // Overlaps the cache misses of independent lookups: hash the batch and prefetch every home
+  // slot, then prefetch the records those slots point to, then look up. One lookup alone
+  // waits for two misses in a row; a batch waits for about two in all.
+  void execute(std::span<Op> ops) override {
+    constexpr std::size_t kChunk = 32;
+    std::uint64_t hashes[kChunk];
+    for (std::size_t base = 0; base < ops.size(); base += kChunk) {
+      const std::size_t n = std::min(kChunk, ops.size() - base);
+      for (std::size_t i = 0; i < n; ++i) {
+        if (ops[base + i].kind != OpKind::get) throw Error("mmap-table is immutable: only get");
+        hashes[i] = view_.hash(ops[base + i].key);
+        __builtin_prefetch(view_.home_slot(hashes[i]));
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        if (const char* record = view_.home_candidate(hashes[i])) __builtin_prefetch(record);
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        Op& op = ops[base + i];
+        std::string_view value;
+        op.found = view_.find_hashed(op.key, hashes[i], value);
+        if (op.found) op.result.assign(value);
+      }
+    }
+  }
+  std::size_t preferred_batch() const override { return kPreferredBatch; }
+
+ private:
+  TableView view_;
+};
+
+class MmapTableStrategy final : public Strategy {
+ public:
+  explicit MmapTableStrategy(const StrategyOptions& options) : table_file_(options.table_file) {}
+
+  Capabilities capabilities() const override { return {.holds_data = true}; }
+
+  void check_options() const override {
+    if (table_file_.empty()) return;
+    if (::access(table_file_.c_str(), F_OK) == 0) {
+      const Mapping image = map_table_file(table_file_);
+      TableView(image.data(), image.size(), "table file '" + table_file_ + "'");
+      return;
+    }
+    const std::string dir = parent_directory(table_file_);
+    if (::access(dir.c_str(), W_OK) != 0) {
+      throw_errno("table file '" + table_file_ + "' does not exist and cannot be created in '" + dir + "'");
+    }
+  }
+
+  void prepare(const Dataset& dataset) override {
+    if (table_file_.empty()) {
+      image_ = Mapping::shared_anonymous(mmap_table::image_size(dataset));
+      mmap_table::build_image(dataset, image_.data(), image_.size());
+      if (::mprotect(image_.data(), image_.size(), PROT_READ) != 0) throw_errno("mprotect");
+      view_.emplace(image_.data(), image_.size(), "table image");
+      return;
+    }
+    if (::access(table_file_.c_str(), F_OK) == 0) {
+      image_ = map_table_file(table_file_);
+    } else if (errno == ENOENT) {
+      image_ = build_table_file(table_file_, dataset);
+    } else {
+      throw_errno("table file '" + table_file_ + "'");
+    }
+    view_.emplace(image_.data(), image_.size(), "table file '" + table_file_ + "'");
+    const auto& h = view_->header();
+    if (h.dataset_digest != dataset.digest()) {
+      throw Error("table file '" + table_file_ + "' was built from a different dataset (" +
+                  std::to_string(h.key_count) + " keys; this run has " +
+                  std::to_string(dataset.size()) + "): remove it or choose another --table-file");
+    }
+  }
+
+  std::unique_ptr<Client> connect(int) override {
+    if (!view_) throw Error("mmap-table: connect() before prepare()");
+    return std::make_unique<MmapTableClient>(*view_);
+  }
+
+  void teardown() noexcept override {
+    view_.reset();
+    image_.reset();
+  }
+
+  std::uint64_t shared_bytes() const override { return image_.size(); }
+
+ private:
+  std::string table_file_;
+  Mapping image_;
+  std::optional<TableView> view_;
+};
+
+}  // namespace
+
+std::unique_ptr<Strategy> make_mmap_table_strategy(const StrategyOptions& options) {
+  return std::make_unique<MmapTableStrategy>(options);
+}
+
+}  // namespace sharebench

@@ -1,0 +1,75 @@
+// The immutable table image: one contiguous, position-independent block of bytes that a
+// file or a shared mapping holds and any process reads without locks.
+//
+//   header     TableHeader (little-endian, 72 bytes)
+//   slots      slot_count x uint64, open addressing with linear probing, load <= 0.5:
+//              0 = empty, else (16-bit fingerprint << 48) | (record offset + 1)
+//   records    packed: uint32 key size, uint32 value size, key bytes, value bytes
+//
+// The fingerprint comes from the hash bits the slot index does not use, so a lookup of an
+// absent key almost never touches record bytes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "strategies/dataset.hpp"
+
+namespace sharebench::mmap_table {
+
+inline constexpr char kMagic[8] = {'S', 'B', 'T', 'A', 'B', 'L', 'E', '\0'};
+inline constexpr std::uint32_t kFormatVersion = 1;
+
+struct TableHeader {
+  char magic[8];
+  std::uint32_t format_version;
+  std::uint32_t header_size;  // sizeof(TableHeader); the slots start here
+  std::uint64_t key_count;
+  std::uint64_t slot_count;  // a power of two, > key_count
+  std::uint64_t hash_seed;
+  std::uint64_t data_size;  // bytes of records after the slots
+  std::uint64_t dataset_digest;  // Dataset::digest() of the data it was built from
+  std::uint64_t checksum;  // hash64 of slots and records, seeded with kChecksumSeed
+  std::uint64_t image_size;  // header + slots + records
+};
+static_assert(sizeof(TableHeader) == 72);
+
+// Bytes needed for the image of `dataset`.
+std::size_t image_size(const Dataset& dataset);
+
+// Writes the image of `dataset` into out[0, image_size(dataset)). Throws on a duplicate key.
+void build_image(const Dataset& dataset, char* out, std::size_t size);
+
+// A validated, read-only view of an image. Lookups take no lock and copy nothing until the
+// caller does.
+class TableView {
+ public:
+  // Validates magic, version, sizes, every slot's record bounds and the checksum; throws
+  // Error("<source>: <what is wrong>") on the first problem. `source` names the file.
+  TableView(const char* image, std::size_t size, std::string_view source);
+
+  const TableHeader& header() const { return *header_; }
+
+  // The value of `key`, or false if absent. `value` points into the image.
+  bool find(std::string_view key, std::string_view& value) const {
+    return find_hashed(key, hash(key), value);
+  }
+
+  std::uint64_t hash(std::string_view key) const;
+  // Where find_hashed() will look first, so a batch can prefetch it.
+  const std::uint64_t* home_slot(std::uint64_t hash) const { return &slots_[hash & mask_]; }
+  // The record the home slot points to if its fingerprint matches, else nullptr: the second
+  // address a hit will touch, for a batch to prefetch once the slot is in cache.
+  const char* home_candidate(std::uint64_t hash) const;
+  bool find_hashed(std::string_view key, std::uint64_t hash, std::string_view& value) const;
+
+ private:
+  const TableHeader* header_;
+  const std::uint64_t* slots_;
+  const char* records_;
+  std::uint64_t mask_;
+};
+
+}  // namespace sharebench::mmap_table
