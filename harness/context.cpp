@@ -1,0 +1,143 @@
+#include "harness/context.hpp"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <random>
+#include <string_view>
+#include <unordered_map>
+
+#include "build_info.hpp"
+
+namespace sharebench {
+namespace {
+
+std::string read_first_line(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+std::string cpuinfo_field(std::string_view field) {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field, 0) == 0) {
+      const auto colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
+    }
+  }
+  return "";
+}
+
+// "48K" -> 49152
+std::int64_t parse_cache_size(const std::string& text) {
+  char* end = nullptr;
+  const long long n = std::strtoll(text.c_str(), &end, 10);
+  if (end != nullptr && (*end == 'K' || *end == 'k')) return n * 1024;
+  if (end != nullptr && *end == 'M') return n * 1024 * 1024;
+  return n;
+}
+
+std::vector<CacheInfo> read_caches() {
+  std::vector<CacheInfo> caches;
+  for (int i = 0;; ++i) {
+    const std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(i) + "/";
+    const std::string type = read_first_line(dir + "type");
+    if (type.empty()) break;
+    CacheInfo c;
+    c.type = type;
+    c.level = std::atoi(read_first_line(dir + "level").c_str());
+    c.size = parse_cache_size(read_first_line(dir + "size"));
+    // shared_cpu_list like "0-1" or "0": count the CPUs it names.
+    const std::string shared = read_first_line(dir + "shared_cpu_list");
+    int sharing = 0;
+    std::size_t pos = 0;
+    while (pos < shared.size()) {
+      const std::size_t comma = shared.find(',', pos);
+      const std::string part = shared.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      const auto dash = part.find('-');
+      sharing += dash == std::string::npos ? 1 : std::atoi(part.c_str() + dash + 1) - std::atoi(part.c_str()) + 1;
+      if (comma == std::string::npos) break;
+      pos = comma + 1;
+    }
+    c.num_sharing = sharing;
+    caches.push_back(c);
+  }
+  return caches;
+}
+
+std::string iso_date() {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  ::localtime_r(&now, &local);
+  char buffer[64];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S%z", &local);
+  const std::string s = buffer;  // +0000 -> +00:00, as Google Benchmark writes it
+  return s.substr(0, s.size() - 2) + ":" + s.substr(s.size() - 2);
+}
+
+}  // namespace
+
+RunContext collect_context(int argc, char** argv) {
+  RunContext c;
+  c.date = iso_date();
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  c.host_name = host;
+  c.executable = argc > 0 ? argv[0] : "sharebench";
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0) c.command_line += ' ';
+    c.command_line += argv[i];
+  }
+  c.num_cpus = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
+  c.mhz_per_cpu = std::atof(cpuinfo_field("cpu MHz").c_str());
+  c.cpu_model = cpuinfo_field("model name");
+  utsname u{};
+  if (::uname(&u) == 0) c.kernel = std::string(u.sysname) + " " + u.release;
+  c.caches = read_caches();
+  double load[3] = {};
+  if (::getloadavg(load, 3) == 3) c.load_avg.assign(load, load + 3);
+  c.scaling_governor = read_first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+  c.build_type = build_info::kBuildType;
+  c.compiler = build_info::kCompiler;
+  c.compile_flags = build_info::kCompileFlags;
+  c.sanitizers = build_info::kSanitizers;
+  c.git_revision = build_info::kGitRevision;
+  c.git_dirty = build_info::kGitDirty;
+  return c;
+}
+
+double measure_calibration() {
+  constexpr std::size_t kKeys = 200'000;
+  std::unordered_map<std::string, std::string> map;
+  map.reserve(kKeys);
+  std::vector<std::string> keys;
+  keys.reserve(kKeys);
+  for (std::size_t i = 0; i < kKeys; ++i) {
+    keys.push_back(std::to_string(2 * i));
+    map.emplace(keys.back(), std::string(32, 'v'));
+  }
+  std::mt19937_64 rng(1);
+  std::vector<std::uint32_t> order(1 << 20);
+  for (auto& o : order) o = static_cast<std::uint32_t>(rng() % kKeys);
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  std::size_t lookups = 0;
+  std::size_t found_bytes = 0;
+  while (Clock::now() - start < std::chrono::milliseconds(200)) {
+    for (std::size_t i = 0; i < 16384; ++i, ++lookups) {
+      found_bytes += map.find(keys[order[lookups & (order.size() - 1)]])->second.size();
+    }
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  asm volatile("" : : "r"(found_bytes));
+  return static_cast<double>(lookups) / seconds;
+}
+
+}  // namespace sharebench

@@ -1,0 +1,48 @@
+// The context block of a report: what machine, build and command produced the figures, and a
+// calibration figure measured in the same run so reports from different machines compare as
+// ratios.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sharebench {
+
+struct CacheInfo {
+  std::string type;
+  int level = 0;
+  std::int64_t size = 0;
+  int num_sharing = 0;
+};
+
+struct RunContext {
+  std::string date;  // ISO 8601 with offset
+  std::string host_name;
+  std::string executable;
+  std::string command_line;
+  int num_cpus = 0;  // online
+  double mhz_per_cpu = 0;
+  std::string cpu_model;
+  std::string kernel;
+  std::vector<CacheInfo> caches;
+  std::vector<double> load_avg;
+  std::string scaling_governor;  // "" where not readable
+  std::string build_type;  // CMake build type
+  std::string compiler;
+  std::string compile_flags;
+  std::string sanitizers;  // "" when none
+  std::string git_revision;
+  bool git_dirty = false;
+  // In-process std::unordered_map<std::string, std::string> lookups of present keys per
+  // second, single thread, measured at the start of the run.
+  double calibration_lookups_per_second = 0;
+};
+
+// Reads the machine and build facts; `argv` becomes the command line.
+RunContext collect_context(int argc, char** argv);
+
+// Measures the calibration figure (about 0.2 s).
+double measure_calibration();
+
+}  // namespace sharebench

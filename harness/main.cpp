@@ -1,0 +1,301 @@
+// sharebench: what is the fastest correct way for N processes on one host to share a
+// dictionary? The command line becomes a RunPlan; the sweep runs it; the report writes it.
+//
+// Exit codes: 0 every cell ok or skipped; 1 a cell failed; 2 bad input (one line on stderr);
+// 128 + signal when interrupted (the report is still written, marked partial).
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <iostream>
+#include <sstream>
+
+#include "common/error.hpp"
+#include "common/os.hpp"
+#include "harness/report.hpp"
+#include "harness/sweep.hpp"
+
+namespace sharebench {
+namespace {
+
+// Bad input: exit 2.
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const auto first = item.find_first_not_of(' ');
+    const auto last = item.find_last_not_of(' ');
+    items.push_back(first == std::string::npos ? "" : item.substr(first, last - first + 1));
+  }
+  if (items.empty()) items.emplace_back();
+  return items;
+}
+
+template <typename Int>
+Int parse_integer(const std::string& option, const std::string& text, Int min, Int max) {
+  Int value{};
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec == std::errc::result_out_of_range || (ec == std::errc() && end == text.data() + text.size() &&
+                                               (value < min || value > max))) {
+    throw UsageError(option + ": '" + text + "' is out of range; accepted: " + std::to_string(min) + " to " +
+                     std::to_string(max));
+  }
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    throw UsageError(option + ": '" + text + "' is not a whole number; accepted: " + std::to_string(min) +
+                     " to " + std::to_string(max));
+  }
+  return value;
+}
+
+double parse_number(const std::string& option, const std::string& text, double min, double max,
+                    bool min_exclusive, const std::string& unit) {
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value)) {
+    throw UsageError(option + ": '" + text + "' is not a number" + (unit.empty() ? "" : " of " + unit));
+  }
+  if (value < min || value > max || (min_exclusive && value == min)) {
+    std::ostringstream accepted;
+    accepted << (min_exclusive ? "greater than " : "from ") << min << (min_exclusive ? ", up to " : " to ")
+             << max << (unit.empty() ? "" : " " + unit);
+    throw UsageError(option + ": '" + text + "' is out of range; accepted: " + accepted.str());
+  }
+  return value;
+}
+
+std::chrono::nanoseconds seconds_option(const std::string& option, const std::string& text, bool allow_zero) {
+  const double s = parse_number(option, text, 0, 86'400, !allow_zero, "seconds");
+  return std::chrono::nanoseconds(static_cast<std::int64_t>(s * 1e9));
+}
+
+std::string strategy_names() {
+  std::string names;
+  for (const StrategyInfo& s : registered_strategies()) names += (names.empty() ? "" : ", ") + std::string(s.name);
+  return names;
+}
+
+std::string workload_name_list() {
+  std::string names;
+  for (std::string_view w : workload_names()) names += (names.empty() ? "" : ", ") + std::string(w);
+  return names;
+}
+
+std::vector<const StrategyInfo*> parse_strategies(const std::string& text) {
+  std::vector<const StrategyInfo*> chosen;
+  for (const std::string& name : split_list(text)) {
+    if (name == "all") {
+      for (const StrategyInfo& s : registered_strategies()) chosen.push_back(&s);
+      continue;
+    }
+    const StrategyInfo* s = find_strategy(name);
+    if (s == nullptr) {
+      throw UsageError("--strategy: unknown strategy '" + name + "'; accepted: all, " + strategy_names());
+    }
+    chosen.push_back(s);
+  }
+  return chosen;
+}
+
+std::vector<WorkloadSpec> parse_workloads(const std::string& text) {
+  std::vector<WorkloadSpec> chosen;
+  for (const std::string& name : split_list(text)) {
+    if (name == "all") {
+      for (std::string_view w : workload_names()) chosen.push_back(*find_workload(w));
+      continue;
+    }
+    auto spec = find_workload(name);
+    if (!spec) throw UsageError("--workload: unknown workload '" + name + "'; accepted: all, " + workload_name_list());
+    chosen.push_back(*spec);
+  }
+  return chosen;
+}
+
+std::vector<int> parse_procs(const std::string& text) {
+  std::vector<int> procs;
+  for (const std::string& item : split_list(text)) {
+    if (item.empty()) throw UsageError("--procs: empty item in '" + text + "'; give a list such as 1,2,4,8");
+    procs.push_back(parse_integer<int>("--procs", item, 1, 1024));
+  }
+  return procs;
+}
+
+void print_list(std::ostream& out) {
+  out << "Strategies (sharebench --strategy NAME[,NAME...] | all):\n";
+  for (const StrategyInfo& info : registered_strategies()) {
+    const Capabilities caps = info.make(StrategyOptions{})->capabilities();
+    std::string ops = "get";
+    if (caps.put) ops += ", put";
+    if (caps.add) ops += caps.atomic_add ? ", add (atomic)" : ", add (not atomic)";
+    char line[256];
+    std::snprintf(line, sizeof line, "  %-16s %s\n  %-16s supports: %s\n", std::string(info.name).c_str(),
+                  std::string(info.semantics).c_str(), "", ops.c_str());
+    out << line;
+  }
+  out << "Workloads (sharebench --workload NAME[,NAME...] | all): " << workload_name_list() << '\n';
+}
+
+struct Options {
+  std::string strategies = "all";
+  std::string workloads = "read";
+  std::string procs = "1";
+  std::string duration = "2";
+  std::string warmup = "0.5";
+  std::string repetitions = "1";
+  std::string keys, value_size, hit_ratio;
+  std::string seed = "1";
+  std::string batch = "auto";
+  std::string latency_sample = "auto";
+  std::string out;
+  std::string table_file;
+  bool list = false;
+};
+
+RunPlan make_plan(const Options& o) {
+  RunPlan plan;
+  plan.strategies = parse_strategies(o.strategies);
+  plan.workloads = parse_workloads(o.workloads);
+  plan.procs = parse_procs(o.procs);
+  plan.repetitions = parse_integer<int>("--repetitions", o.repetitions, 1, 1000);
+  RunSettings& s = plan.settings;
+  s.duration = seconds_option("--duration", o.duration, false);
+  s.warmup = seconds_option("--warmup", o.warmup, true);
+  s.seed = parse_integer<std::uint64_t>("--seed", o.seed, 0, UINT64_MAX);
+  s.batch = o.batch == "auto" ? 0 : parse_integer<std::size_t>("--batch", o.batch, 1, 4096);
+  s.latency_one_in =
+      o.latency_sample == "auto" ? 0 : parse_integer<std::uint32_t>("--latency-sample", o.latency_sample, 1, 1u << 20);
+  for (WorkloadSpec& w : plan.workloads) {
+    if (!o.keys.empty()) w.keys = parse_integer<std::uint64_t>("--keys", o.keys, 1, 1'000'000'000);
+    if (!o.value_size.empty()) {
+      w.value_size = parse_integer<std::uint32_t>("--value-size", o.value_size, kMinValueSize, kMaxValueSize);
+    }
+    if (!o.hit_ratio.empty()) w.hit_ratio = parse_number("--hit-ratio", o.hit_ratio, 0, 1, false, "");
+  }
+  s.strategy_options.table_file = o.table_file;
+  return plan;
+}
+
+nlohmann::json settings_json(const Options& o, const RunPlan& plan) {
+  nlohmann::json workloads = nlohmann::json::array();
+  for (const WorkloadSpec& w : plan.workloads) {
+    workloads.push_back({{"name", w.name},
+                         {"keys", w.keys},
+                         {"value_size", w.value_size},
+                         {"get_ratio", w.get_ratio},
+                         {"put_ratio", w.put_ratio},
+                         {"add_ratio", w.add_ratio},
+                         {"hit_ratio", w.hit_ratio},
+                         {"counter_keys", w.counter_keys}});
+  }
+  const RunSettings& s = plan.settings;
+  return {{"duration_s", std::chrono::duration<double>(s.duration).count()},
+          {"warmup_s", std::chrono::duration<double>(s.warmup).count()},
+          {"repetitions", plan.repetitions},
+          {"procs", plan.procs},
+          {"seed", s.seed},
+          {"batch", o.batch},
+          {"latency_sample", o.latency_sample},
+          {"table_file", o.table_file},
+          {"workloads", workloads}};
+}
+
+int run(int argc, char** argv) {
+  Options o;
+  CLI::App app{
+      "sharebench: measures how fast N processes on one host can share a dictionary, and whether\n"
+      "they read back what was written. Runs every strategy x workload x procs cell and prints a\n"
+      "table; --out writes the JSON report (results/SCHEMA.md).\n"};
+  app.name("sharebench");
+  app.add_flag("--list", o.list, "List the strategies and workloads, then exit");
+  app.add_option("--strategy", o.strategies, "Strategies to run: all, or a comma list")->capture_default_str();
+  app.add_option("--workload", o.workloads, "Workloads to run: all, or a comma list")->capture_default_str();
+  app.add_option("--procs", o.procs, "Worker process counts, a comma list (a sweep), 1..1024")
+      ->capture_default_str();
+  app.add_option("--duration", o.duration, "Measured window per cell, seconds (> 0)")->capture_default_str();
+  app.add_option("--warmup", o.warmup, "Warm-up before each window, seconds (>= 0), never counted")
+      ->capture_default_str();
+  app.add_option("--repetitions", o.repetitions, "Times each cell runs (1..1000)")->capture_default_str();
+  app.add_option("--keys", o.keys, "Keys preloaded (overrides the workload's; 1..1e9)");
+  app.add_option("--value-size", o.value_size,
+                 "Bytes per value (overrides the workload's; " + std::to_string(kMinValueSize) + ".." +
+                     std::to_string(kMaxValueSize) + ")");
+  app.add_option("--hit-ratio", o.hit_ratio, "Fraction of gets that ask for a present key (0..1)");
+  app.add_option("--seed", o.seed, "Seed of every random choice")->capture_default_str();
+  app.add_option("--batch", o.batch, "Ops per batch handed to a client: auto (its preferred) or 1..4096")
+      ->capture_default_str();
+  app.add_option("--latency-sample", o.latency_sample,
+                 "Time one batch in N: auto (keeps clock reads under 1% of the work) or N")
+      ->capture_default_str();
+  app.add_option("--out", o.out, "Write the JSON report to this file (atomically)");
+  app.add_option("--table-file", o.table_file,
+                 "mmap-table: build the table image into this file, or map it if it exists");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    throw UsageError(std::string(e.what()) + "; see sharebench --help");
+  }
+  if (o.list) {
+    print_list(std::cout);
+    return 0;
+  }
+
+  RunPlan plan = make_plan(o);
+  try {
+    if (!o.out.empty()) check_writable(o.out);
+    for (const StrategyInfo* s : plan.strategies) s->make(plan.settings.strategy_options)->check_options();
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
+  const std::string run_id = random_hex(8);
+  plan.settings.strategy_options.object_prefix = "sharebench-" + run_id + "-" + std::to_string(::getpid());
+
+  RunReport report;
+  report.context = collect_context(argc, argv);
+  report.context.calibration_lookups_per_second = measure_calibration();
+  report.settings = settings_json(o, plan);
+  report.warnings = run_warnings(plan, report);
+
+  install_interrupt_handlers();
+  ConsoleTable table(std::cout);
+  table.warnings(report.warnings);
+  table.header();
+  run_sweep(plan, report, table);
+  const std::size_t printed = report.warnings.size();
+  report.warnings = run_warnings(plan, report);  // now also about the cells that ran
+  table.warnings({report.warnings.begin() + static_cast<std::ptrdiff_t>(printed), report.warnings.end()});
+
+  if (!o.out.empty()) write_report_file(report, o.out);
+  if (report.partial) {
+    std::cerr << "sharebench: interrupted; " << report.cells.size() << " cells measured"
+              << (o.out.empty() ? "" : ", report written to " + o.out + " (partial)") << '\n';
+    return 128 + interrupt_signal();
+  }
+  for (const CellResult& c : report.cells) {
+    if (c.status == CellStatus::failed) return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace sharebench
+
+int main(int argc, char** argv) {
+  try {
+    return sharebench::run(argc, argv);
+  } catch (const sharebench::UsageError& e) {
+    std::cerr << "sharebench: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "sharebench: " << e.what() << '\n';
+    return 1;
+  }
+}

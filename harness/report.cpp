@@ -1,0 +1,245 @@
+#include "harness/report.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <utility>
+
+#include "common/error.hpp"
+#include "harness/histogram.hpp"
+
+namespace sharebench {
+namespace {
+
+using nlohmann::json;
+
+std::string cell_name(const CellResult& c) {
+  return c.strategy + "/" + c.workload + "/procs:" + std::to_string(c.procs);
+}
+
+json context_json(const RunReport& report) {
+  const RunContext& c = report.context;
+  json caches = json::array();
+  for (const CacheInfo& cache : c.caches) {
+    caches.push_back({{"type", cache.type},
+                      {"level", cache.level},
+                      {"size", cache.size},
+                      {"num_sharing", cache.num_sharing}});
+  }
+  return {
+      // Google Benchmark's context fields.
+      {"date", c.date},
+      {"host_name", c.host_name},
+      {"executable", c.executable},
+      {"num_cpus", c.num_cpus},
+      {"mhz_per_cpu", static_cast<int>(c.mhz_per_cpu)},
+      {"cpu_scaling_enabled", !c.scaling_governor.empty() && c.scaling_governor != "performance"},
+      {"caches", caches},
+      {"load_avg", c.load_avg},
+      {"library_build_type", c.build_type == "Debug" ? "debug" : "release"},
+      {"json_schema_version", 1},
+      // sharebench's own.
+      {"sharebench_schema_version", kReportSchemaVersion},
+      {"cpu_model", c.cpu_model},
+      {"kernel", c.kernel},
+      {"scaling_governor", c.scaling_governor},
+      {"build_type", c.build_type},
+      {"compiler", c.compiler},
+      {"compile_flags", c.compile_flags},
+      {"sanitizers", c.sanitizers},
+      {"git_revision", c.git_revision},
+      {"git_dirty", c.git_dirty},
+      {"command_line", c.command_line},
+      {"calibration",
+       {{"what", "std::unordered_map<std::string, std::string> lookups of present keys, 1 thread"},
+        {"lookups_per_second", c.calibration_lookups_per_second}}},
+      {"settings", report.settings},
+      {"partial", report.partial},
+      {"warnings", report.warnings},
+  };
+}
+
+json cell_json(const CellResult& c) {
+  const double ns_per_op = c.ops > 0 ? c.window_seconds * 1e9 / static_cast<double>(c.ops) : 0.0;
+  const double cpu_ns_per_op = c.ops > 0 ? c.cpu_seconds * 1e9 / static_cast<double>(c.ops) : 0.0;
+  std::uint32_t one_in = 0;
+  json per_process = json::array();
+  json worker_pss = json::array();
+  for (const ProcessFigures& p : c.per_process) {
+    one_in = std::max(one_in, p.latency_one_in);
+    per_process.push_back({{"ops", p.ops},
+                           {"ops_per_second", p.ops_per_second},
+                           {"cpu_time_s", p.cpu_seconds},
+                           {"latency_one_in", p.latency_one_in},
+                           {"pss_kib", p.pss_kib}});
+    worker_pss.push_back(p.pss_kib);
+  }
+  json entry = {
+      {"name", cell_name(c)},
+      {"run_name", cell_name(c)},
+      {"run_type", "iteration"},
+      {"repetition_index", c.repetition},
+      {"threads", c.procs},
+      {"iterations", c.ops},
+      {"real_time", ns_per_op},
+      {"cpu_time", cpu_ns_per_op},
+      {"time_unit", "ns"},
+      {"items_per_second", c.ops_per_second()},
+      {"strategy", c.strategy},
+      {"workload", c.workload},
+      {"procs", c.procs},
+      {"status", to_string(c.status)},
+      {"reason", c.reason},
+      {"window_s", c.window_seconds},
+      {"ops", {{"get", c.gets}, {"put", c.puts}, {"add", c.adds}}},
+      {"batch", c.batch},
+      {"latency_ns",
+       {{"p50", c.latency.p50},
+        {"p90", c.latency.p90},
+        {"p99", c.latency.p99},
+        {"p999", c.latency.p999},
+        {"max", c.latency.max},
+        {"mean", c.latency.mean}}},
+      {"latency_sampling",
+       {{"one_in", one_in},
+        {"timed_ops", c.latency.timed_ops},
+        {"clock_cost_ns", c.clock_cost_ns},
+        {"significant_digits", LatencyHistogram::kSignificantDigits}}},
+      {"setup_ns", c.setup_ns},
+      {"memory",
+       {{"pss_kib",
+         {{"coordinator", c.coordinator_pss_kib}, {"workers", worker_pss}, {"helpers", c.helper_pss_kib}}},
+        {"shared_bytes", c.shared_bytes}}},
+      {"check",
+       {{"reads_checked", c.check.reads_checked},
+        {"mismatches", c.check.mismatches},
+        {"lost_updates", c.check.lost_updates},
+        {"lost_puts", c.check.lost_puts},
+        {"lost_adds", c.check.lost_adds},
+        {"final_keys_checked", c.check.final_keys_checked},
+        {"first_problem", c.check.first_problem}}},
+      {"per_process", per_process},
+  };
+  if (c.status != CellStatus::ok) {
+    // Google Benchmark marks a run that did not complete this way.
+    entry["error_occurred"] = true;
+    entry["error_message"] = c.reason;
+  }
+  return entry;
+}
+
+}  // namespace
+
+json to_json(const RunReport& report) {
+  json benchmarks = json::array();
+  // A family is a strategy/workload pair; its instances are the procs values, in run order.
+  std::map<std::string, std::pair<int, std::map<int, int>>> families;
+  for (const CellResult& c : report.cells) {
+    auto [family, inserted] = families.try_emplace(c.strategy + "/" + c.workload,
+                                                   static_cast<int>(families.size()), std::map<int, int>{});
+    auto& instances = family->second.second;
+    const int instance = instances.try_emplace(c.procs, static_cast<int>(instances.size())).first->second;
+    json entry = cell_json(c);
+    entry["family_index"] = family->second.first;
+    entry["per_family_instance_index"] = instance;
+    entry["repetitions"] = report.repetitions;
+    benchmarks.push_back(std::move(entry));
+  }
+  return {{"context", context_json(report)}, {"benchmarks", benchmarks}};
+}
+
+void check_writable(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path p(path);
+  const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
+  std::error_code ec;
+  if (fs::is_directory(p, ec)) throw Error("cannot write --out '" + path + "': it is a directory");
+  if (!fs::is_directory(dir, ec)) {
+    throw Error("cannot write --out '" + path + "': directory '" + dir.string() + "' does not exist");
+  }
+  if (::access(dir.c_str(), W_OK) != 0) {
+    throw Error("cannot write --out '" + path + "': directory '" + dir.string() + "' is not writable");
+  }
+  if (fs::exists(p, ec) && ::access(p.c_str(), W_OK) != 0) {
+    throw Error("cannot write --out '" + path + "': file is not writable");
+  }
+}
+
+void write_report_file(const RunReport& report, const std::string& path) {
+  const std::string temp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    if (!out) throw Error("cannot write report '" + temp + "'");
+    out << to_json(report).dump(2) << '\n';
+    out.flush();
+    if (!out) {
+      std::remove(temp.c_str());
+      throw Error("cannot write report '" + temp + "' (disk full?)");
+    }
+  }
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    std::remove(temp.c_str());
+    throw Error("cannot rename report into '" + path + "'");
+  }
+}
+
+std::string human_rate(double per_second) {
+  char buffer[32];
+  if (per_second >= 1e9) {
+    std::snprintf(buffer, sizeof buffer, "%.2f G", per_second / 1e9);
+  } else if (per_second >= 1e6) {
+    std::snprintf(buffer, sizeof buffer, "%.2f M", per_second / 1e6);
+  } else if (per_second >= 1e3) {
+    std::snprintf(buffer, sizeof buffer, "%.1f k", per_second / 1e3);
+  } else {
+    std::snprintf(buffer, sizeof buffer, "%.0f", per_second);
+  }
+  return buffer;
+}
+
+std::string human_ns(double ns) {
+  char buffer[32];
+  if (ns >= 1e9) {
+    std::snprintf(buffer, sizeof buffer, "%.2f s", ns / 1e9);
+  } else if (ns >= 1e6) {
+    std::snprintf(buffer, sizeof buffer, "%.2f ms", ns / 1e6);
+  } else if (ns >= 1e3) {
+    std::snprintf(buffer, sizeof buffer, "%.2f us", ns / 1e3);
+  } else {
+    std::snprintf(buffer, sizeof buffer, "%.0f ns", ns);
+  }
+  return buffer;
+}
+
+void ConsoleTable::header() {
+  char line[200];
+  std::snprintf(line, sizeof line, "%-16s %-10s %5s %5s %11s %10s %10s %10s %10s %6s  %s", "strategy",
+                "workload", "procs", "batch", "ops/s", "p50", "p99", "p99.9", "mismatches", "lost", "status");
+  out_ << line << '\n' << std::string(std::string_view(line).size(), '-') << std::endl;
+}
+
+void ConsoleTable::row(const CellResult& c) {
+  char line[200];
+  const bool ran = c.status != CellStatus::skipped && c.ops > 0;
+  auto latency = [&](std::uint64_t ns) { return ran ? human_ns(static_cast<double>(ns)) : "-"; };
+  std::snprintf(line, sizeof line, "%-16s %-10s %5d %5s %11s %10s %10s %10s %10s %6s  %s", c.strategy.c_str(),
+                c.workload.c_str(), c.procs, ran ? std::to_string(c.batch).c_str() : "-",
+                ran ? human_rate(c.ops_per_second()).c_str() : "-",
+                latency(c.latency.p50).c_str(), latency(c.latency.p99).c_str(),
+                latency(c.latency.p999).c_str(), ran ? std::to_string(c.check.mismatches).c_str() : "-",
+                ran ? std::to_string(c.check.lost_updates).c_str() : "-", to_string(c.status));
+  out_ << line;
+  if (!c.reason.empty()) out_ << ": " << c.reason;
+  out_ << std::endl;
+}
+
+void ConsoleTable::warnings(const std::vector<std::string>& warnings) {
+  for (const std::string& w : warnings) out_ << "***WARNING*** " << w << '\n';
+  out_.flush();
+}
+
+}  // namespace sharebench

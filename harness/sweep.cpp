@@ -1,0 +1,58 @@
+#include "harness/sweep.hpp"
+
+#include <algorithm>
+
+namespace sharebench {
+
+void run_sweep(const RunPlan& plan, RunReport& report, ConsoleTable& table) {
+  report.repetitions = plan.repetitions;
+  for (const WorkloadSpec& workload : plan.workloads) {
+    const Dataset dataset = build_dataset(workload);
+    const OpSchedule schedule(workload, plan.settings.seed);
+    for (const StrategyInfo* strategy : plan.strategies) {
+      for (int procs : plan.procs) {
+        for (int rep = 0; rep < plan.repetitions; ++rep) {
+          if (interrupt_signal() != 0) {
+            report.partial = true;
+            return;
+          }
+          const CellSpec cell{strategy, &workload, &dataset, &schedule, procs, rep};
+          report.cells.push_back(run_cell(cell, plan.settings));
+          table.row(report.cells.back());
+          if (report.cells.back().status == CellStatus::skipped) break;  // same for every rep
+        }
+      }
+    }
+  }
+  if (interrupt_signal() != 0) report.partial = true;
+}
+
+std::vector<std::string> run_warnings(const RunPlan& plan, const RunReport& report) {
+  std::vector<std::string> warnings;
+  const RunContext& c = report.context;
+  if (c.build_type != "Release" && c.build_type != "RelWithDebInfo") {
+    warnings.push_back("sharebench was built as " + (c.build_type.empty() ? "an unoptimized build" : c.build_type) +
+                       "; timings will be slow (build with -DCMAKE_BUILD_TYPE=Release)");
+  }
+  if (!c.sanitizers.empty()) {
+    warnings.push_back("sharebench was built with sanitizers (" + c.sanitizers + "); timings are not representative");
+  }
+  const int max_procs = plan.procs.empty() ? 0 : *std::max_element(plan.procs.begin(), plan.procs.end());
+  if (max_procs > c.num_cpus) {
+    warnings.push_back("procs " + std::to_string(max_procs) + " > " + std::to_string(c.num_cpus) +
+                       " online CPUs: workers share cores and figures include time-slicing");
+  }
+  if (!c.scaling_governor.empty() && c.scaling_governor != "performance") {
+    warnings.push_back("CPU frequency scaling governor is '" + c.scaling_governor +
+                       "', not 'performance': figures may vary with clock speed");
+  }
+  for (const CellResult& cell : report.cells) {
+    if (cell.status == CellStatus::ok && cell.ops < 10'000) {
+      warnings.push_back(cell.strategy + "/" + cell.workload + "/procs:" + std::to_string(cell.procs) + " ran only " +
+                         std::to_string(cell.ops) + " ops (< 10000): too few for stable figures; raise --duration");
+    }
+  }
+  return warnings;
+}
+
+}  // namespace sharebench

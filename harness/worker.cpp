@@ -1,0 +1,351 @@
+#include "harness/worker.hpp"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <ctime>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "common/hash.hpp"
+
+namespace sharebench {
+namespace {
+
+using std::chrono::milliseconds;
+
+std::uint64_t clock_ns(clockid_t clock) {
+  timespec ts{};
+  ::clock_gettime(clock, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+std::uint64_t now_ns() { return clock_ns(CLOCK_MONOTONIC); }
+
+// What one pair of clock reads costs here, so the sampling rate can keep timing cheap.
+std::uint64_t measure_clock_cost() {
+  constexpr int kReads = 2000;
+  const std::uint64_t start = now_ns();
+  std::uint64_t sink = 0;
+  for (int i = 0; i < kReads; ++i) sink += now_ns();
+  const std::uint64_t end = now_ns();
+  asm volatile("" : : "r"(sink));
+  return std::max<std::uint64_t>(1, 2 * (end - start) / kReads);
+}
+
+// Batches timed before choosing the sampling rate; never recorded.
+constexpr std::uint64_t kCalibrationBatches = 64;
+// Automatic sampling keeps clock reads under 1% of the work they time.
+constexpr double kTimingBudget = 0.01;
+
+// A child must die with its coordinator, and leave Ctrl-C to it: the coordinator stops the
+// window, collects the reports and tears down.
+void become_child(pid_t coordinator) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != coordinator) ::_exit(3);
+  ::signal(SIGINT, SIG_IGN);
+  ::signal(SIGTERM, SIG_DFL);
+}
+
+void wait_for_phase(const ControlBlock& control, Phase at_least, pid_t coordinator) {
+  for (;;) {
+    const Phase phase = control.phase.load(std::memory_order_acquire);
+    if (phase >= at_least) return;
+    if (::getppid() != coordinator) ::_exit(3);
+    futex_wait(&control.phase, static_cast<std::uint32_t>(phase), milliseconds(100));
+  }
+}
+
+class Worker {
+ public:
+  explicit Worker(const ProcessContext& context)
+      : c_(context),
+        report_(context.area.worker(context.worker)),
+        schedule_(context.schedule.ops()),
+        position_(context.schedule.start_of(context.worker, context.procs)),
+        check_reads_(context.capabilities.holds_data),
+        last_written_(context.area.last_written(context.worker)) {}
+
+  void run() {
+    client_ = c_.strategy.connect(c_.worker);
+    const std::size_t batch = std::clamp<std::size_t>(
+        c_.settings.batch != 0 ? c_.settings.batch : client_->preferred_batch(), 1, 4096);
+    allocate(batch);
+    report_.batch = static_cast<std::uint32_t>(batch);
+    report_.clock_cost_ns = measure_clock_cost();
+
+    ControlBlock& control = c_.area.control();
+    report_.state.store(ReportState::ready, std::memory_order_release);
+    control.ready.fetch_add(1, std::memory_order_acq_rel);
+    futex_wake_all(&control.ready);
+    wait_for_phase(control, Phase::warmup, c_.coordinator);
+
+    measured_loop(control);
+
+    report_.state.store(ReportState::done, std::memory_order_release);
+    wait_for_phase(control, Phase::exit, c_.coordinator);
+    client_.reset();
+  }
+
+ private:
+  void allocate(std::size_t batch) {
+    ops_.resize(batch);
+    planned_.resize(batch);
+    versions_.resize(batch);
+    values_.resize(c_.workload.needs_put() ? batch * c_.workload.value_size : 0);
+    for (Op& op : ops_) op.result.reserve(c_.workload.value_size);
+  }
+
+  void measured_loop(const ControlBlock& control) {
+    const std::span<Op> batch(ops_);
+    std::uint64_t sample_mask = c_.settings.latency_one_in == 0
+                                    ? 0
+                                    : std::bit_ceil(c_.settings.latency_one_in) - 1;
+    std::uint64_t calibration_ns = 0;
+    std::uint64_t batches = 0;
+    std::uint64_t cpu_start = 0;
+    bool measuring = false;
+    for (;; ++batches) {
+      const Phase phase = control.phase.load(std::memory_order_acquire);
+      if (phase >= Phase::stop) break;
+      if (phase == Phase::measure && !measuring) {
+        measuring = true;
+        cpu_start = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+      }
+      fill_batch();
+      const bool calibrating = c_.settings.latency_one_in == 0 && batches < kCalibrationBatches;
+      if (calibrating || (batches & sample_mask) == 0) {
+        const std::uint64_t start = now_ns();
+        client_->execute(batch);
+        const std::uint64_t elapsed = now_ns() - start;
+        if (calibrating) {
+          calibration_ns += elapsed;
+          if (batches + 1 == kCalibrationBatches) {
+            sample_mask = choose_sample_mask(calibration_ns / kCalibrationBatches);
+          }
+        } else if (measuring) {
+          report_.latency.record(elapsed, batch.size());
+        }
+      } else {
+        client_->execute(batch);
+      }
+      verify_batch(measuring);
+    }
+    report_.cpu_ns = measuring ? clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu_start : 0;
+    report_.gets = kind_counts_[static_cast<std::size_t>(OpKind::get)];
+    report_.puts = kind_counts_[static_cast<std::size_t>(OpKind::put)];
+    report_.adds = kind_counts_[static_cast<std::size_t>(OpKind::add)];
+    report_.latency_one_in = static_cast<std::uint32_t>(sample_mask + 1);
+  }
+
+  // The smallest power-of-two sampling interval that keeps clock reads within budget.
+  std::uint64_t choose_sample_mask(std::uint64_t batch_ns) const {
+    const double wanted = static_cast<double>(report_.clock_cost_ns) /
+                          (kTimingBudget * static_cast<double>(std::max<std::uint64_t>(batch_ns, 1)));
+    const auto one_in = std::bit_ceil(static_cast<std::uint64_t>(std::clamp(wanted, 1.0, 4096.0)));
+    return one_in - 1;
+  }
+
+  void fill_batch() {
+    const std::size_t n = ops_.size();
+    const std::size_t value_size = c_.workload.value_size;
+    Op* ops = ops_.data();
+    for (std::size_t i = 0; i < n; ++i) {
+      const PlannedOp& p = schedule_[position_];
+      if (++position_ == schedule_.size()) position_ = 0;
+      planned_[i] = &p;
+      Op& op = ops[i];
+      op.kind = p.kind;
+      op.key = p.key();
+      if (p.kind == OpKind::add) {
+        op.delta = 1;
+      } else if (p.kind == OpKind::put) {
+        versions_[i] = put_version(c_.worker, ++put_sequence_);
+        char* value = values_.data() + i * value_size;
+        fill_value(value, value_size, p.key_hash, versions_[i]);
+        op.value = std::string_view(value, value_size);
+      }
+    }
+  }
+
+  void verify_batch(bool measuring) {
+    const std::size_t n = ops_.size();
+    const Op* ops = ops_.data();
+    const PlannedOp* const* planned = planned_.data();
+    std::array<std::uint64_t, 3> kinds{};
+    for (std::size_t i = 0; i < n; ++i) {
+      const Op& op = ops[i];
+      ++kinds[static_cast<std::size_t>(op.kind)];
+      switch (op.kind) {
+        case OpKind::get:
+          if (check_reads_) check_get(op, *planned[i]);
+          break;
+        case OpKind::put:
+          last_written_[planned[i]->key_index] = versions_[i];
+          break;
+        case OpKind::add:
+          report_.add_total += static_cast<std::uint64_t>(op.delta);
+          break;
+      }
+    }
+    if (measuring) {
+      for (std::size_t k = 0; k < kinds.size(); ++k) kind_counts_[k] += kinds[k];
+      report_.ops += n;
+    }
+  }
+
+  void check_get(const Op& op, const PlannedOp& planned) {
+    ++report_.reads_checked;
+    if (planned.miss) {
+      if (op.found) mismatch(op, "is never written, but get returned a value");
+      return;
+    }
+    if (!op.found) return mismatch(op, "was preloaded, but get reported it absent");
+    std::uint64_t version = 0;
+    if (!value_is_valid(op.result, c_.workload.value_size, planned.key_hash, &version)) {
+      return mismatch(op, "returned " + std::to_string(op.result.size()) +
+                              " bytes that are not a value written for this key");
+    }
+    const int writer = version_writer(version);
+    const bool written_by_a_worker = c_.workload.needs_put() && writer >= 0 && writer < c_.procs;
+    if (version != 0 && !written_by_a_worker) {
+      mismatch(op, "returned version " + std::to_string(version) + ", which nobody wrote");
+    }
+  }
+
+  void mismatch(const Op& op, const std::string& what) {
+    if (report_.mismatches++ == 0) {
+      copy_message(report_.first_mismatch, "key '" + std::string(op.key) + "' " + what);
+    }
+  }
+
+  const ProcessContext& c_;
+  WorkerReport& report_;
+  std::span<const PlannedOp> schedule_;
+  std::size_t position_;
+  const bool check_reads_;
+  std::span<std::uint64_t> last_written_;
+  std::unique_ptr<Client> client_;
+  std::vector<Op> ops_;
+  std::vector<const PlannedOp*> planned_;
+  std::vector<std::uint64_t> versions_;
+  std::string values_;
+  std::uint64_t put_sequence_ = 0;
+  std::array<std::uint64_t, 3> kind_counts_{};  // in the window, by OpKind
+};
+
+// Reads the final state back: every counter, every key somebody put, and a sample of the rest.
+class Checker {
+ public:
+  explicit Checker(const ProcessContext& context)
+      : c_(context), report_(context.area.check()) {}
+
+  void run() {
+    auto client = c_.strategy.connect(c_.worker);
+    for (std::uint32_t i = 0; i < c_.workload.counter_keys; ++i) {
+      report_.counter_sum += client->add(counter_key(i), 0);
+    }
+    const std::uint64_t keys = c_.area.tracked_keys();
+    constexpr std::uint64_t kUnwrittenSample = 10'000;
+    const std::uint64_t stride = std::max<std::uint64_t>(1, keys / kUnwrittenSample);
+    std::vector<Op> batch;
+    std::vector<std::uint64_t> indexes;
+    std::vector<std::array<char, kMaxKeySize>> key_text(kBatch);
+    batch.reserve(kBatch);
+    for (std::uint64_t k = 0; k < keys; ++k) {
+      if (!written_by_anyone(k) && k % stride != 0) continue;
+      Op op;
+      op.kind = OpKind::get;
+      char* text = key_text[batch.size()].data();
+      op.key = std::string_view(text, format_data_key(k, false, text));
+      batch.push_back(std::move(op));
+      indexes.push_back(k);
+      if (batch.size() == kBatch) {
+        client->execute(batch);
+        for (std::size_t i = 0; i < batch.size(); ++i) check_final(batch[i], indexes[i]);
+        batch.clear();
+        indexes.clear();
+      }
+    }
+    if (!batch.empty()) {
+      client->execute(batch);
+      for (std::size_t i = 0; i < batch.size(); ++i) check_final(batch[i], indexes[i]);
+    }
+    report_.state.store(ReportState::done, std::memory_order_release);
+  }
+
+ private:
+  static constexpr std::size_t kBatch = 256;
+
+  bool written_by_anyone(std::uint64_t k) const {
+    for (int w = 0; w < c_.procs; ++w) {
+      if (c_.area.last_written(w)[k] != 0) return true;
+    }
+    return false;
+  }
+
+  void check_final(const Op& op, std::uint64_t k) {
+    ++report_.keys_checked;
+    std::uint64_t version = 0;
+    if (!op.found || !value_is_valid(op.result, c_.workload.value_size, value_key_hash(op.key),
+                                     &version)) {
+      if (report_.invalid_values++ == 0) {
+        copy_message(report_.first_problem,
+                     "key '" + std::string(op.key) + "' holds no valid value at the end");
+      }
+      return;
+    }
+    bool written = false;
+    for (int w = 0; w < c_.procs; ++w) {
+      const std::uint64_t last = c_.area.last_written(w)[k];
+      written |= last != 0;
+      if (last != 0 && last == version) return;
+    }
+    if (!written && version == 0) return;
+    if (report_.lost_puts++ == 0) {
+      copy_message(report_.first_problem, "key '" + std::string(op.key) + "' ends at version " +
+                                              std::to_string(version) +
+                                              ", not the last put of any worker");
+    }
+  }
+
+  const ProcessContext& c_;
+  CheckReport& report_;
+};
+
+template <typename Body>
+[[noreturn]] void run_child(const ProcessContext& context, char (&error)[kMessageSize],
+                            std::atomic<ReportState>& state, Body body) {
+  become_child(context.coordinator);
+  int code = 0;
+  try {
+    body();
+  } catch (const std::exception& e) {
+    copy_message(error, e.what());
+    state.store(ReportState::failed, std::memory_order_release);
+    code = 1;
+  } catch (...) {
+    copy_message(error, "unknown exception");
+    state.store(ReportState::failed, std::memory_order_release);
+    code = 1;
+  }
+  ::_exit(code);
+}
+
+}  // namespace
+
+void worker_process_main(const ProcessContext& context) {
+  WorkerReport& report = context.area.worker(context.worker);
+  run_child(context, report.error, report.state, [&] { Worker(context).run(); });
+}
+
+void checker_process_main(const ProcessContext& context) {
+  CheckReport& report = context.area.check();
+  run_child(context, report.error, report.state, [&] { Checker(context).run(); });
+}
+
+}  // namespace sharebench

@@ -1,0 +1,38 @@
+// What runs inside the forked processes of a cell: the workers' measured loop and the
+// checker that reads the final state back. Both end in _exit() and never return.
+#pragma once
+
+#include <sys/types.h>
+
+#include <algorithm>
+#include <string_view>
+
+#include "harness/runner.hpp"
+#include "harness/shared_area.hpp"
+
+namespace sharebench {
+
+struct ProcessContext {
+  Strategy& strategy;
+  Capabilities capabilities;
+  const WorkloadSpec& workload;
+  const OpSchedule& schedule;
+  const RunSettings& settings;
+  SharedArea& area;
+  int procs;
+  int worker;  // 0..procs-1; procs for the checker
+  pid_t coordinator;
+};
+
+[[noreturn]] void worker_process_main(const ProcessContext& context);
+[[noreturn]] void checker_process_main(const ProcessContext& context);
+
+// Copies `text` into a fixed-size report field, truncated and NUL-terminated.
+template <std::size_t N>
+void copy_message(char (&field)[N], std::string_view text) {
+  const std::size_t n = std::min(N - 1, text.size());
+  std::copy_n(text.data(), n, field);
+  field[n] = '\0';
+}
+
+}  // namespace sharebench
