@@ -1,0 +1,40 @@
+// Helpers shared by the tests: a scratch directory, running the sharebench binary, and
+// looking for OS objects a run may have left behind.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace sharebench::testing {
+
+// A fresh directory under /tmp, removed with everything in it when the object dies.
+class ScratchDir {
+ public:
+  ScratchDir();
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;  // 128 + signal if killed
+  std::string out;
+  std::string err;
+};
+
+// Runs argv (no shell) and captures its output.
+CommandResult run_command(const std::vector<std::string>& argv);
+// Runs the sharebench binary under test with these arguments.
+CommandResult run_sharebench(const std::vector<std::string>& args);
+
+// Entries of /dev/shm and /dev/mqueue whose names contain "sharebench" or start with "sb".
+std::vector<std::string> sharebench_os_objects();
+
+std::string read_file(const std::string& path);
+
+}  // namespace sharebench::testing
