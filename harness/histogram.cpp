@@ -27,8 +27,9 @@ std::uint64_t LatencyHistogram::highest_value_of(std::size_t index) {
 std::uint64_t LatencyHistogram::percentile(double percentile) const {
   if (total_ == 0) return 0;
   const double clamped = std::clamp(percentile, 0.0, 100.0);
+  // The epsilon keeps 99.9% of 1000 at rank 999, not 1000 (99.9 / 100 * 1000 = 999.0000000000001).
   const auto rank = std::max<std::uint64_t>(
-      1, static_cast<std::uint64_t>(std::ceil(clamped / 100.0 * static_cast<double>(total_))));
+      1, static_cast<std::uint64_t>(std::ceil(clamped / 100.0 * static_cast<double>(total_) - 1e-9)));
   std::uint64_t seen = 0;
   for (std::size_t i = 0; i < kBucketCount; ++i) {
     seen += counts_[i];

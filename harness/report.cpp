@@ -167,14 +167,26 @@ void check_writable(const std::string& path) {
   if (fs::exists(p, ec) && ::access(p.c_str(), W_OK) != 0) {
     throw Error("cannot write --out '" + path + "': file is not writable");
   }
+  if (fs::exists(p, ec) && !fs::is_regular_file(p, ec)) {
+    throw Error("cannot write --out '" + path + "': not a regular file (the report is written by a rename)");
+  }
+}
+
+std::string report_destination(const std::string& path) {
+  std::error_code ec;
+  // Replace the file a symlink points to, not the link.
+  const auto target = std::filesystem::canonical(path, ec);
+  return ec ? path : target.string();
 }
 
 void write_report_file(const RunReport& report, const std::string& path) {
+  // Messages and paths may hold bytes that are not UTF-8: they are replaced, not fatal.
+  const std::string text = to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   const std::string temp = path + ".tmp." + std::to_string(::getpid());
   {
     std::ofstream out(temp, std::ios::trunc);
     if (!out) throw Error("cannot write report '" + temp + "'");
-    out << to_json(report).dump(2) << '\n';
+    out << text;
     out.flush();
     if (!out) {
       std::remove(temp.c_str());

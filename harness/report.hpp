@@ -30,8 +30,11 @@ nlohmann::json to_json(const RunReport& report);
 // old report or the new one, never half of one. Throws Error on failure.
 void write_report_file(const RunReport& report, const std::string& path);
 
-// Throws Error if `path` cannot be written (missing directory, not writable, a directory).
+// Throws Error if `path` cannot be written (missing directory, not writable, a directory,
+// a device or pipe).
 void check_writable(const std::string& path);
+// Where the report for --out `path` goes: the target of a symlink, else the path itself.
+std::string report_destination(const std::string& path);
 
 // The console table, printed a row at a time as cells finish.
 class ConsoleTable {

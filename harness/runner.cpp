@@ -24,7 +24,15 @@ using std::chrono::milliseconds;
 
 volatile sig_atomic_t g_interrupt_signal = 0;
 
-void on_interrupt(int signal_number) { g_interrupt_signal = signal_number; }
+// The first signal asks for an orderly stop; a second one, if the stop takes too long for
+// the user, ends the process the default way.
+void on_interrupt(int signal_number) {
+  if (g_interrupt_signal != 0) {
+    ::signal(signal_number, SIG_DFL);
+    ::raise(signal_number);
+  }
+  g_interrupt_signal = signal_number;
+}
 
 std::string signal_name(int signal_number) {
   const char* abbrev = ::sigabbrev_np(signal_number);
@@ -113,6 +121,9 @@ class ChildGroup {
     if (r == c.pid) {
       c.status = status;
       c.reaped = true;
+    } else if (r < 0 && errno == ECHILD) {  // reaped by someone else: gone, status unknown
+      c.status = W_EXITCODE(255, 0);
+      c.reaped = true;
     }
     return c.reaped;
   }
@@ -190,7 +201,8 @@ class CellExecution {
       throw CellFailure("interrupted by " + signal_name(g_interrupt_signal) + " after " +
                         std::to_string(result_.window_seconds).substr(0, 4) + " s of the window");
     }
-    if (cell_.workload->needs_put() || cell_.workload->needs_add()) run_checker(caps);
+    // A strategy that holds no data (null) has no final state to check.
+    if (caps.holds_data && (cell_.workload->needs_put() || cell_.workload->needs_add())) run_checker(caps);
   }
 
   // Stops everything after a failure: workers see the exit phase, stragglers are killed.
@@ -431,6 +443,7 @@ void install_interrupt_handlers() {
   action.sa_flags = 0;  // no SA_RESTART: a sleeping coordinator wakes up at once
   ::sigaction(SIGINT, &action, nullptr);
   ::sigaction(SIGTERM, &action, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);  // `sharebench | head` must still tear down and write its report
 }
 
 int interrupt_signal() { return g_interrupt_signal; }

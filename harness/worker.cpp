@@ -42,13 +42,14 @@ constexpr std::uint64_t kCalibrationBatches = 64;
 // Automatic sampling keeps clock reads under 1% of the work they time.
 constexpr double kTimingBudget = 0.01;
 
-// A child must die with its coordinator, and leave Ctrl-C to it: the coordinator stops the
-// window, collects the reports and tears down.
+// A child must die with its coordinator, and leave SIGINT and SIGTERM to it (a terminal's
+// Ctrl-C and a CI job's cancellation reach the whole process group): the coordinator cuts
+// the window short, collects the reports and tears down.
 void become_child(pid_t coordinator) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != coordinator) ::_exit(3);
   ::signal(SIGINT, SIG_IGN);
-  ::signal(SIGTERM, SIG_DFL);
+  ::signal(SIGTERM, SIG_IGN);
 }
 
 void wait_for_phase(const ControlBlock& control, Phase at_least, pid_t coordinator) {

@@ -19,7 +19,8 @@ using mmap_table::TableView;
 
 // Maps an existing table file read-only and validates it.
 Mapping map_table_file(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (!fd) throw_errno("table file '" + path + "'");
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) throw_errno("table file '" + path + "'");
