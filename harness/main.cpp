@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include <charconv>
+#include <cctype>
 #include <cmath>
 #include <iostream>
 #include <sstream>
@@ -71,21 +72,50 @@ double parse_number(const std::string& option, const std::string& text, double m
   return value;
 }
 
+// "64M", "2G", "4096": bytes, with an optional K, M or G (powers of 1024).
+std::uint64_t parse_size(const std::string& option, const std::string& text) {
+  std::string digits = text;
+  std::uint64_t unit = 1;
+  if (!digits.empty()) {
+    const char suffix = static_cast<char>(std::toupper(static_cast<unsigned char>(digits.back())));
+    const std::string units = "KMG";
+    if (const auto at = units.find(suffix); at != std::string::npos) {
+      unit = std::uint64_t{1} << (10 * (at + 1));
+      digits.pop_back();
+    }
+  }
+  constexpr std::uint64_t kMax = std::uint64_t{1} << 40;
+  std::uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty()) {
+    throw UsageError(option + ": '" + text + "' is not a size; give bytes with an optional K, M or G, e.g. 512M");
+  }
+  if (n == 0 || n > kMax / unit) throw UsageError(option + ": '" + text + "' is out of range; accepted: 1 byte to 1T");
+  return n * unit;
+}
+
 std::chrono::nanoseconds seconds_option(const std::string& option, const std::string& text, bool allow_zero) {
   const double s = parse_number(option, text, 0, 86'400, !allow_zero, "seconds");
+  if (!allow_zero && s < 0.001) throw UsageError(option + ": '" + text + "' is shorter than the 1 ms minimum");
   return std::chrono::nanoseconds(static_cast<std::int64_t>(s * 1e9));
 }
 
-std::string strategy_names() {
+template <typename Range, typename Name>
+std::string join_names(const Range& items, Name name_of) {
   std::string names;
-  for (const StrategyInfo& s : registered_strategies()) names += (names.empty() ? "" : ", ") + std::string(s.name);
+  for (const auto& item : items) {
+    if (!names.empty()) names.append(", ");
+    names.append(name_of(item));
+  }
   return names;
 }
 
+std::string strategy_names() {
+  return join_names(registered_strategies(), [](const StrategyInfo& s) { return s.name; });
+}
+
 std::string workload_name_list() {
-  std::string names;
-  for (std::string_view w : workload_names()) names += (names.empty() ? "" : ", ") + std::string(w);
-  return names;
+  return join_names(workload_names(), [](std::string_view w) { return w; });
 }
 
 std::vector<const StrategyInfo*> parse_strategies(const std::string& text) {
@@ -149,7 +179,8 @@ struct Options {
   std::string duration = "2";
   std::string warmup = "0.5";
   std::string repetitions = "1";
-  std::string keys, value_size, hit_ratio;
+  std::string keys, value_size, hit_ratio, read_ratio, dist;
+  std::string shm_size;
   std::string seed = "1";
   std::string batch = "auto";
   std::string latency_sample = "auto";
@@ -157,6 +188,23 @@ struct Options {
   std::string table_file;
   bool list = false;
 };
+
+// Refuses a workload whose dataset could not fit in memory, before anything is built: the
+// coordinator holds the dataset, and a strategy about as much again (a table, a segment).
+void check_memory(const WorkloadSpec& w) {
+  const double per_key = static_cast<double>(w.value_size) + 11 + 16;
+  const double needed = 2.5 * per_key * static_cast<double>(w.keys);
+  const double physical = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGESIZE));
+  if (needed > physical / 2) {
+    char message[256];
+    std::snprintf(message, sizeof message,
+                  "--keys %llu with --value-size %u needs about %.1f GiB for the %s workload; "
+                  "this machine has %.1f GiB: use fewer keys or smaller values",
+                  static_cast<unsigned long long>(w.keys), w.value_size, needed / (1 << 30), w.name.c_str(),
+                  physical / (1 << 30));
+    throw UsageError(message);
+  }
+}
 
 RunPlan make_plan(const Options& o) {
   RunPlan plan;
@@ -177,8 +225,23 @@ RunPlan make_plan(const Options& o) {
       w.value_size = parse_integer<std::uint32_t>("--value-size", o.value_size, kMinValueSize, kMaxValueSize);
     }
     if (!o.hit_ratio.empty()) w.hit_ratio = parse_number("--hit-ratio", o.hit_ratio, 0, 1, false, "");
+    if (!o.read_ratio.empty()) {
+      if (w.needs_add()) {
+        throw UsageError("--read-ratio does not apply to the " + w.name + " workload (it only adds)");
+      }
+      w.get_ratio = parse_number("--read-ratio", o.read_ratio, 0, 1, false, "");
+      w.put_ratio = 1 - w.get_ratio;
+    }
+    if (!o.dist.empty()) {
+      if (o.dist != "uniform" && o.dist != "zipfian") {
+        throw UsageError("--dist: unknown distribution '" + o.dist + "'; accepted: uniform, zipfian");
+      }
+      w.distribution = o.dist == "zipfian" ? Distribution::zipfian : Distribution::uniform;
+    }
   }
+  for (const WorkloadSpec& w : plan.workloads) check_memory(w);
   s.strategy_options.table_file = o.table_file;
+  if (!o.shm_size.empty()) s.strategy_options.shm_size = parse_size("--shm-size", o.shm_size);
   return plan;
 }
 
@@ -187,6 +250,7 @@ nlohmann::json settings_json(const Options& o, const RunPlan& plan) {
   for (const WorkloadSpec& w : plan.workloads) {
     workloads.push_back({{"name", w.name},
                          {"keys", w.keys},
+                         {"distribution", to_string(w.distribution)},
                          {"value_size", w.value_size},
                          {"get_ratio", w.get_ratio},
                          {"put_ratio", w.put_ratio},
@@ -203,6 +267,7 @@ nlohmann::json settings_json(const Options& o, const RunPlan& plan) {
           {"batch", o.batch},
           {"latency_sample", o.latency_sample},
           {"table_file", o.table_file},
+          {"shm_size", o.shm_size.empty() ? "auto" : o.shm_size},
           {"workloads", workloads}};
 }
 
@@ -227,6 +292,8 @@ int run(int argc, char** argv) {
                  "Bytes per value (overrides the workload's; " + std::to_string(kMinValueSize) + ".." +
                      std::to_string(kMaxValueSize) + ")");
   app.add_option("--hit-ratio", o.hit_ratio, "Fraction of gets that ask for a present key (0..1)");
+  app.add_option("--read-ratio", o.read_ratio, "Fraction of ops that are gets, the rest puts (0..1; not for counter)");
+  app.add_option("--dist", o.dist, "Key distribution: uniform or zipfian (theta 0.99, scrambled)");
   app.add_option("--seed", o.seed, "Seed of every random choice")->capture_default_str();
   app.add_option("--batch", o.batch, "Ops per batch handed to a client: auto (its preferred) or 1..4096")
       ->capture_default_str();
@@ -236,6 +303,7 @@ int run(int argc, char** argv) {
   app.add_option("--out", o.out, "Write the JSON report to this file (atomically)");
   app.add_option("--table-file", o.table_file,
                  "mmap-table: build the table image into this file, or map it if it exists");
+  app.add_option("--shm-size", o.shm_size, "shm-map: segment size, e.g. 512M (default: sized from the dataset)");
 
   try {
     app.parse(argc, argv);
@@ -273,7 +341,7 @@ int run(int argc, char** argv) {
   report.warnings = run_warnings(plan, report);  // now also about the cells that ran
   table.warnings({report.warnings.begin() + static_cast<std::ptrdiff_t>(printed), report.warnings.end()});
 
-  if (!o.out.empty()) write_report_file(report, o.out);
+  if (!o.out.empty()) write_report_file(report, report_destination(o.out));
   if (report.partial) {
     std::cerr << "sharebench: interrupted; " << report.cells.size() << " cells measured"
               << (o.out.empty() ? "" : ", report written to " + o.out + " (partial)") << '\n';

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <charconv>
 #include <cstring>
 
@@ -13,28 +14,21 @@ namespace {
 
 constexpr std::uint64_t kValueSeed = 0x76616c7565736565ULL;
 
-constexpr std::string_view kWorkloadNames[] = {"read"};
+constexpr std::string_view kWorkloadNames[] = {"read", "read-zipf", "mixed", "update", "write", "counter"};
 
-// splitmix64: tiny, fast, and good enough to draw keys.
-class Rng {
- public:
-  explicit Rng(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [0, n), by Lemire's multiply-shift.
-  std::uint64_t below(std::uint64_t n) {
-    __extension__ using u128 = unsigned __int128;
-    return static_cast<std::uint64_t>((static_cast<u128>(next()) * n) >> 64);
-  }
-  double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-
- private:
-  std::uint64_t state_;
-};
+WorkloadSpec preset(std::string_view name, std::uint64_t keys, double get, double put, double add,
+                    Distribution distribution, double hit_ratio, std::uint32_t counters) {
+  WorkloadSpec spec;
+  spec.name = std::string(name);
+  spec.keys = keys;
+  spec.get_ratio = get;
+  spec.put_ratio = put;
+  spec.add_ratio = add;
+  spec.distribution = distribution;
+  spec.hit_ratio = hit_ratio;
+  spec.counter_keys = counters;
+  return spec;
+}
 
 std::uint64_t pattern_word(std::uint64_t key_hash, std::uint64_t version) {
   return mix64(key_hash ^ (version * 0x9e3779b97f4a7c15ULL));
@@ -45,12 +39,68 @@ std::uint64_t pattern_word(std::uint64_t key_hash, std::uint64_t version) {
 std::span<const std::string_view> workload_names() { return kWorkloadNames; }
 
 std::optional<WorkloadSpec> find_workload(std::string_view name) {
-  if (name == "read") {
-    WorkloadSpec spec;
-    spec.name = "read";
-    return spec;
-  }
+  using enum Distribution;
+  // The StackOverflow benchmark: uniform gets, half of them for absent keys.
+  if (name == "read") return preset(name, 1'000'000, 1, 0, 0, uniform, 0.5, 0);
+  // YCSB C, B and A: zipfian, every read for a present record.
+  if (name == "read-zipf") return preset(name, 1'000'000, 1, 0, 0, zipfian, 1, 0);
+  if (name == "mixed") return preset(name, 100'000, 0.95, 0.05, 0, zipfian, 1, 0);
+  if (name == "update") return preset(name, 100'000, 0.5, 0.5, 0, zipfian, 1, 0);
+  if (name == "write") return preset(name, 100'000, 0, 1, 0, uniform, 1, 0);
+  // The lost-update question: every worker adds 1 to one of 16 hot counters.
+  if (name == "counter") return preset(name, 0, 0, 0, 1, uniform, 1, 16);
   return std::nullopt;
+}
+
+const char* to_string(Distribution distribution) {
+  return distribution == Distribution::zipfian ? "zipfian" : "uniform";
+}
+
+namespace {
+// log1p(x)/x and expm1(x)/x, accurate near 0.
+double log1p_over_x(double x) { return std::abs(x) > 1e-8 ? std::log1p(x) / x : 1 - x * (0.5 - x * (1.0 / 3 - 0.25 * x)); }
+double expm1_over_x(double x) {
+  return std::abs(x) > 1e-8 ? std::expm1(x) / x : 1 + x * 0.5 * (1 + x * (1.0 / 3) * (1 + 0.25 * x));
+}
+}  // namespace
+
+ZipfianGenerator::ZipfianGenerator(std::uint64_t items, double theta)
+    : items_(items),
+      theta_(theta),
+      h_integral_x1_(h_integral(1.5) - 1),
+      h_integral_items_(h_integral(static_cast<double>(items) + 0.5)),
+      s_(2 - h_integral_inverse(h_integral(2.5) - h(2))) {}
+
+double ZipfianGenerator::h(double x) const { return std::exp(-theta_ * std::log(x)); }
+
+double ZipfianGenerator::h_integral(double x) const {
+  const double log_x = std::log(x);
+  return expm1_over_x((1 - theta_) * log_x) * log_x;
+}
+
+double ZipfianGenerator::h_integral_inverse(double x) const {
+  const double t = std::max(x * (1 - theta_), -1.0);
+  return std::exp(log1p_over_x(t) * x);
+}
+
+std::uint64_t ZipfianGenerator::next(SplitMix64& rng) const {
+  for (;;) {
+    const double u = h_integral_items_ + rng.unit() * (h_integral_x1_ - h_integral_items_);
+    const double x = h_integral_inverse(u);
+    auto k = static_cast<std::uint64_t>(std::clamp(x + 0.5, 1.0, static_cast<double>(items_)));
+    const auto kd = static_cast<double>(k);
+    if (kd - x <= s_ || u >= h_integral(kd + 0.5) - h(kd)) return k - 1;
+  }
+}
+
+std::uint64_t scramble(std::uint64_t rank, std::uint64_t items) {
+  // FNV-1a over the rank's bytes, as YCSB does.
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (int i = 0; i < 8; ++i) {
+    h ^= (rank >> (8 * i)) & 0xff;
+    h *= 0x100000001b3ULL;
+  }
+  return h % items;
 }
 
 std::size_t format_data_key(std::uint64_t index, bool miss, char* out) {
@@ -109,7 +159,12 @@ OpSchedule::OpSchedule(const WorkloadSpec& spec, std::uint64_t seed) {
   ops_.resize(length);
   std::vector<std::string> counters;
   for (std::uint32_t c = 0; c < spec.counter_keys; ++c) counters.push_back(counter_key(c));
-  Rng rng(mix64(seed));
+  SplitMix64 rng(mix64(seed));
+  std::optional<ZipfianGenerator> zipf;
+  if (spec.distribution == Distribution::zipfian && spec.uses_data_keys()) zipf.emplace(spec.keys, spec.zipf_theta);
+  auto draw_key = [&] {
+    return zipf ? scramble(zipf->next(rng), spec.keys) : rng.below(spec.keys);
+  };
   for (PlannedOp& op : ops_) {
     op = PlannedOp{};
     const double choice = rng.unit();
@@ -120,7 +175,7 @@ OpSchedule::OpSchedule(const WorkloadSpec& spec, std::uint64_t seed) {
       std::memcpy(op.key_text, key.data(), key.size());
       op.key_size = static_cast<std::uint8_t>(key.size());
     } else {
-      op.key_index = static_cast<std::uint32_t>(rng.below(spec.keys));
+      op.key_index = static_cast<std::uint32_t>(draw_key());
       if (choice < spec.add_ratio + spec.put_ratio) {
         op.kind = OpKind::put;
       } else {

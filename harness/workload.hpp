@@ -22,7 +22,50 @@
 
 namespace sharebench {
 
-enum class Distribution { uniform };
+enum class Distribution { uniform, zipfian };
+const char* to_string(Distribution distribution);
+
+// splitmix64: tiny, fast, and good enough to draw keys.
+class SplitMix64 {
+ public:
+  explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
+  std::uint64_t next() {
+    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  // Uniform in [0, n), by Lemire's multiply-shift.
+  std::uint64_t below(std::uint64_t n) {
+    __extension__ using u128 = unsigned __int128;
+    return static_cast<std::uint64_t>((static_cast<u128>(next()) * n) >> 64);
+  }
+  double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+
+ private:
+  std::uint64_t state_;
+};
+
+// Zipf's law over ranks [0, items): rank r is drawn with probability proportional to
+// 1 / (r + 1)^theta, exactly, by rejection-inversion (Hoermann and Derflinger, 1996).
+// YCSB's generator approximates the same law but over-draws ranks 2 to 4 by 8-19%.
+class ZipfianGenerator {
+ public:
+  ZipfianGenerator(std::uint64_t items, double theta);
+  std::uint64_t next(SplitMix64& rng) const;
+
+ private:
+  double h(double x) const;
+  double h_integral(double x) const;
+  double h_integral_inverse(double x) const;
+
+  std::uint64_t items_;
+  double theta_, h_integral_x1_, h_integral_items_, s_;
+};
+
+// A zipfian rank scrambled over [0, items) by a hash, so the hot keys are spread over the
+// table instead of sitting side by side (YCSB's ScrambledZipfianGenerator).
+std::uint64_t scramble(std::uint64_t rank, std::uint64_t items);
 
 struct WorkloadSpec {
   std::string name;
@@ -32,10 +75,12 @@ struct WorkloadSpec {
   double put_ratio = 0.0;
   double add_ratio = 0.0;
   Distribution distribution = Distribution::uniform;
+  double zipf_theta = 0.99;
   double hit_ratio = 0.5;  // fraction of gets that ask for a present key
   std::uint32_t counter_keys = 0;  // keys that add() targets
 
   bool needs_put() const { return put_ratio > 0; }
+  bool uses_data_keys() const { return get_ratio > 0 || put_ratio > 0; }
   bool needs_add() const { return add_ratio > 0; }
 };
 

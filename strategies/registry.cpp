@@ -2,6 +2,7 @@
 
 #include "strategies/mmap_table/mmap_table.hpp"
 #include "strategies/null/null_strategy.hpp"
+#include "strategies/shm_map/shm_map.hpp"
 
 namespace sharebench {
 namespace {
@@ -11,6 +12,9 @@ constexpr StrategyInfo kStrategies[] = {
     {"mmap-table",
      "immutable hash table built once and mapped by all workers; lock-free reads, no writes",
      make_mmap_table_strategy},
+    {"shm-map",
+     "mutable hash map in a shared-memory segment; seqlock reads, locked puts, lock-free atomic adds",
+     make_shm_map_strategy},
 };
 
 }  // namespace

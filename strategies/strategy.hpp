@@ -92,6 +92,7 @@ struct StrategyOptions {
   std::chrono::milliseconds op_timeout{2000};  // request/reply strategies: a reply's deadline
 
   std::string table_file;  // mmap-table: build the image into this file, or map it if present
+  std::uint64_t shm_size = 0;  // shm-map: segment bytes; 0 sizes it from the dataset
 };
 
 // Lives in the coordinator and owns every shared resource of one cell.

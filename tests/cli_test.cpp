@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -42,8 +43,8 @@ TEST_P(BadInputTest, ExitsTwoWithOneLine) {
 INSTANTIATE_TEST_SUITE_P(
     Cli, BadInputTest,
     ::testing::Values(
-        BadInput{"UnknownStrategy", {"--strategy", "bogus"}, "--strategy: unknown strategy 'bogus'; accepted: all, null, mmap-table"},
-        BadInput{"UnknownWorkload", {"--workload", "bogus"}, "--workload: unknown workload 'bogus'; accepted: all, read"},
+        BadInput{"UnknownStrategy", {"--strategy", "bogus"}, "--strategy: unknown strategy 'bogus'; accepted: all, null, mmap-table, shm-map"},
+        BadInput{"UnknownWorkload", {"--workload", "bogus"}, "--workload: unknown workload 'bogus'; accepted: all, read, read-zipf, mixed, update, write, counter"},
         BadInput{"ProcsZero", {"--procs", "0"}, "--procs: '0' is out of range; accepted: 1 to 1024"},
         BadInput{"ProcsNegative", {"--procs", "-3"}, "--procs: '-3' is out of range; accepted: 1 to 1024"},
         BadInput{"ProcsNotANumber", {"--procs", "x"}, "--procs: 'x' is not a whole number; accepted: 1 to 1024"},
@@ -58,11 +59,29 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"OutInMissingDirectory", {"--out", "/nonexistent-dir/r.json"},
                  "cannot write --out '/nonexistent-dir/r.json': directory '/nonexistent-dir' does not exist"},
         BadInput{"OutIsADirectory", {"--out", "/tmp"}, "cannot write --out '/tmp': it is a directory"},
+        BadInput{"UnknownDistribution", {"--dist", "pareto"}, "--dist: unknown distribution 'pareto'; accepted: uniform, zipfian"},
+        BadInput{"ReadRatioWithCounter", {"--workload", "counter", "--read-ratio", "0.5"},
+                 "--read-ratio does not apply to the counter workload (it only adds)"},
+        BadInput{"ReadRatioAboveOne", {"--workload", "mixed", "--read-ratio", "2"},
+                 "--read-ratio: '2' is out of range; accepted: from 0 to 1"},
+        BadInput{"ShmSizeNotASize", {"--shm-size", "lots"},
+                 "--shm-size: 'lots' is not a size; give bytes with an optional K, M or G, e.g. 512M"},
+        BadInput{"ShmSizeZero", {"--shm-size", "0"}, "--shm-size: '0' is out of range; accepted: 1 byte to 1T"},
+        BadInput{"DurationTooShort", {"--duration", "1e-12"}, "--duration: '1e-12' is shorter than the 1 ms minimum"},
         BadInput{"UnknownOption", {"--frobnicate"}, "The following argument was not expected: --frobnicate; see sharebench --help"},
         BadInput{"TableFileInMissingDirectory", {"--strategy", "mmap-table", "--table-file", "/nonexistent-dir/t.tbl"},
                  "table file '/nonexistent-dir/t.tbl' does not exist and cannot be created in "
                  "'/nonexistent-dir': No such file or directory"}),
     [](const ::testing::TestParamInfo<BadInput>& param) { return param.param.name; });
+
+TEST(Cli, ADatasetLargerThanMemoryIsRefusedBeforeAnythingIsBuilt) {
+  const CommandResult r = run_sharebench({"--value-size", "1048576"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.rfind("sharebench: --keys 1000000 with --value-size 1048576 needs about 2441.5 GiB for the read "
+                        "workload; this machine has ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find(" GiB: use fewer keys or smaller values\n"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
+}
 
 TEST(Cli, CorruptTableFileExitsTwo) {
   ScratchDir dir;
@@ -102,13 +121,14 @@ TEST(Cli, RunPrintsTheTableAndWritesTheReport) {
   const std::string out = dir.file("run.json");
   const CommandResult r = run_sharebench(short_run(out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(testing::os_objects_with("-" + std::to_string(r.pid) + "-"), std::vector<std::string>{});
   EXPECT_NE(r.out.find("strategy         workload   procs batch       ops/s"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("mmap-table       read           2    16"), std::string::npos) << r.out;
   const auto report = nlohmann::json::parse(testing::read_file(out));
   EXPECT_EQ(report["context"]["json_schema_version"], 1);
   EXPECT_EQ(report["context"]["partial"], false);
   EXPECT_GT(report["context"]["calibration"]["lookups_per_second"].get<double>(), 0);
-  ASSERT_EQ(report["benchmarks"].size(), 4u);
+  ASSERT_EQ(report["benchmarks"].size(), 6u);  // null, mmap-table, shm-map x procs 1, 2
   const auto& cell = report["benchmarks"][3];
   EXPECT_EQ(cell["name"], "mmap-table/read/procs:2");
   EXPECT_EQ(cell["status"], "ok");
@@ -144,7 +164,7 @@ TEST(Cli, InterruptStopsTearsDownAndWritesAPartialReport) {
     ::close(pipe_fds[0]);
     const int null_fd = ::open("/dev/null", O_WRONLY);
     ::dup2(null_fd, 2);
-    ::execl(SHAREBENCH_BINARY, SHAREBENCH_BINARY, "--strategy", "null,mmap-table", "--procs", "2",
+    ::execl(SHAREBENCH_BINARY, SHAREBENCH_BINARY, "--strategy", "shm-map,mmap-table", "--procs", "2",
             "--duration", "30", "--warmup", "0", "--keys", "20000", "--out", out.c_str(), nullptr);
     ::_exit(127);
   }
@@ -174,7 +194,7 @@ TEST(Cli, InterruptStopsTearsDownAndWritesAPartialReport) {
       << report["benchmarks"][0]["reason"];
   EXPECT_GT(report["benchmarks"][0]["iterations"].get<double>(), 0) << "what was measured is kept";
   EXPECT_NE(rest.find("failed: interrupted by SIGINT"), std::string::npos) << rest;
-  EXPECT_EQ(testing::sharebench_os_objects(), std::vector<std::string>{});
+  EXPECT_EQ(testing::os_objects_with("-" + std::to_string(pid) + "-"), std::vector<std::string>{});
 }
 
 }  // namespace

@@ -86,11 +86,14 @@ class RunnerTest : public ::testing::Test {
     schedule = std::make_unique<OpSchedule>(workload, settings.seed);
     settings.duration = 300ms;
     settings.warmup = 0ms;
+    settings.strategy_options.object_prefix = testing::test_object_prefix();
   }
   CellResult run(const StrategyInfo& info, int procs) {
     return run_cell(CellSpec{&info, &workload, &dataset, schedule.get(), procs, 0}, settings);
   }
-  void TearDown() override { EXPECT_EQ(testing::sharebench_os_objects(), std::vector<std::string>{}); }
+  void TearDown() override {
+    EXPECT_EQ(testing::os_objects_with(settings.strategy_options.object_prefix), std::vector<std::string>{});
+  }
 
   WorkloadSpec workload;
   Dataset dataset;
@@ -186,6 +189,133 @@ TEST_F(RunnerTest, ImmutableStrategyOnAWriteWorkloadIsSkippedWithTheReason) {
   const CellResult r = run(*find_strategy("mmap-table"), 1);
   EXPECT_EQ(r.status, CellStatus::skipped);
   EXPECT_EQ(r.reason, "strategy does not support put (immutable)");
+}
+
+}  // namespace
+}  // namespace sharebench
+
+namespace sharebench {
+namespace {
+
+// ----- write workloads: the final-state check catches what a strategy loses -----
+
+class WriteWorkloads : public RunnerTest {
+ protected:
+  void use(const char* name) {
+    workload = *find_workload(name);
+    if (workload.keys > 0) workload.keys = 5'000;
+    dataset = build_dataset(workload);
+    schedule = std::make_unique<OpSchedule>(workload, settings.seed);
+  }
+};
+
+TEST_F(WriteWorkloads, ShmMapLosesNothingAtOneTwoAndFourProcs) {
+  for (const char* name : {"mixed", "update", "write", "counter"}) {
+    use(name);
+    for (int procs : {1, 2, 4}) {
+      const CellResult r = run(*find_strategy("shm-map"), procs);
+      ASSERT_EQ(r.status, CellStatus::ok) << name << " procs " << procs << ": " << r.reason;
+      EXPECT_EQ(r.check.mismatches, 0u);
+      EXPECT_EQ(r.check.lost_updates, 0u);
+      EXPECT_EQ(r.check.lost_adds, 0);
+      if (workload.needs_put()) {
+        EXPECT_GT(r.puts, 0u);
+        EXPECT_GT(r.check.final_keys_checked, 0u);
+      }
+      if (workload.needs_add()) {
+        EXPECT_EQ(r.adds, r.ops);
+      }
+    }
+  }
+}
+
+// Acknowledges every put but stores only 49 of 50: what a buggy strategy does.
+class LossyStrategy final : public Strategy {
+ public:
+  explicit LossyStrategy(const StrategyOptions& options) : inner_(find_strategy("shm-map")->make(options)) {}
+  Capabilities capabilities() const override { return inner_->capabilities(); }
+  void prepare(const Dataset& d) override { inner_->prepare(d); }
+  std::unique_ptr<Client> connect(int worker) override {
+    struct Lossy final : Client {
+      std::unique_ptr<Client> inner;
+      int puts = 0;
+      bool get(std::string_view k, std::string& v) override { return inner->get(k, v); }
+      void put(std::string_view k, std::string_view v) override {
+        if (++puts % 50 != 0) inner->put(k, v);
+      }
+      std::int64_t add(std::string_view k, std::int64_t d) override { return inner->add(k, d); }
+    };
+    auto c = std::make_unique<Lossy>();
+    c->inner = inner_->connect(worker);
+    return c;
+  }
+  void teardown() noexcept override { inner_->teardown(); }
+
+ private:
+  std::unique_ptr<Strategy> inner_;
+};
+
+TEST_F(WriteWorkloads, APutThatIsAcknowledgedButNotStoredIsALostPut) {
+  use("write");
+  const StrategyInfo lossy{"lossy", "test", [](const StrategyOptions& o) -> std::unique_ptr<Strategy> {
+                             return std::make_unique<LossyStrategy>(o);
+                           }};
+  const CellResult r = run(lossy, 2);
+  EXPECT_EQ(r.status, CellStatus::failed);
+  EXPECT_GT(r.check.lost_puts, 0u);
+  EXPECT_NE(r.reason.find("lost puts"), std::string::npos) << r.reason;
+  EXPECT_NE(r.check.first_problem.find("not the last put of any worker"), std::string::npos);
+}
+
+// Counters in shared memory updated by a read, a pause and a write: Manager().dict()'s
+// `d[k] += 1`. Claims atomic adds only if told to.
+template <bool kClaimsAtomic>
+class ReadModifyWriteCounters final : public Strategy {
+ public:
+  Capabilities capabilities() const override {
+    return {.holds_data = true, .put = false, .add = true, .atomic_add = kClaimsAtomic};
+  }
+  void prepare(const Dataset&) override { counters_ = Mapping::shared_anonymous(4096); }
+  std::unique_ptr<Client> connect(int) override {
+    struct Rmw final : Client {
+      std::int64_t* counters;
+      bool get(std::string_view, std::string&) override { return false; }
+      void put(std::string_view, std::string_view) override {}
+      std::int64_t add(std::string_view key, std::int64_t delta) override {
+        std::int64_t* c = &counters[std::stoi(std::string(key.substr(key.find(':') + 1)))];
+        const std::int64_t seen = __atomic_load_n(c, __ATOMIC_RELAXED);
+        if (delta != 0 && ++calls % 8 == 0) std::this_thread::yield();  // widen the race window
+        __atomic_store_n(c, seen + delta, __ATOMIC_RELAXED);
+        return seen + delta;
+      }
+      int calls = 0;
+    };
+    auto c = std::make_unique<Rmw>();
+    c->counters = reinterpret_cast<std::int64_t*>(counters_.data());
+    return c;
+  }
+  void teardown() noexcept override { counters_.reset(); }
+
+ private:
+  Mapping counters_;
+};
+
+TEST_F(WriteWorkloads, ReadModifyWriteAddsLoseUpdatesAndTheCheckCountsThem) {
+  use("counter");
+  const StrategyInfo rmw{"rmw", "test", [](const StrategyOptions&) -> std::unique_ptr<Strategy> {
+                           return std::make_unique<ReadModifyWriteCounters<false>>();
+                         }};
+  const CellResult r = run(rmw, 4);
+  EXPECT_EQ(r.status, CellStatus::ok) << "losing adds is the finding, not a failure: " << r.reason;
+  EXPECT_GT(r.check.lost_adds, 0);
+  EXPECT_EQ(r.check.lost_updates, static_cast<std::uint64_t>(r.check.lost_adds));
+
+  const StrategyInfo liar{"liar", "test", [](const StrategyOptions&) -> std::unique_ptr<Strategy> {
+                            return std::make_unique<ReadModifyWriteCounters<true>>();
+                          }};
+  const CellResult claimed = run(liar, 4);
+  EXPECT_EQ(claimed.status, CellStatus::failed) << "a strategy that claims atomic adds must not lose any";
+  EXPECT_NE(claimed.reason.find("lost adds"), std::string::npos) << claimed.reason;
 }
 
 }  // namespace

@@ -49,6 +49,7 @@ CommandResult run_command(const std::vector<std::string>& argv) {
   int status = 0;
   ::waitpid(pid, &status, 0);
   CommandResult r;
+  r.pid = pid;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.out = read_file(out_path);
   r.err = read_file(err_path);
@@ -61,18 +62,21 @@ CommandResult run_sharebench(const std::vector<std::string>& args) {
   return run_command(argv);
 }
 
-std::vector<std::string> sharebench_os_objects() {
+std::vector<std::string> os_objects_with(const std::string& marker) {
   std::vector<std::string> found;
   for (const char* dir : {"/dev/shm", "/dev/mqueue"}) {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
       const std::string name = entry.path().filename().string();
-      if (name.find("sharebench") != std::string::npos || name.rfind("sb", 0) == 0) {
-        found.push_back(entry.path().string());
-      }
+      if (name.find(marker) != std::string::npos) found.push_back(entry.path().string());
     }
   }
   return found;
+}
+
+std::string test_object_prefix() {
+  static int counter = 0;
+  return "sharebench-test" + std::to_string(++counter) + "-" + std::to_string(::getpid());
 }
 
 }  // namespace sharebench::testing

@@ -22,6 +22,7 @@ class ScratchDir {
 };
 
 struct CommandResult {
+  int pid = 0;
   int exit_code = -1;  // 128 + signal if killed
   std::string out;
   std::string err;
@@ -32,8 +33,11 @@ CommandResult run_command(const std::vector<std::string>& argv);
 // Runs the sharebench binary under test with these arguments.
 CommandResult run_sharebench(const std::vector<std::string>& args);
 
-// Entries of /dev/shm and /dev/mqueue whose names contain "sharebench" or start with "sb".
-std::vector<std::string> sharebench_os_objects();
+// Entries of /dev/shm and /dev/mqueue whose names contain `marker` (a test's object prefix,
+// or "-PID-" for the objects of a sharebench process).
+std::vector<std::string> os_objects_with(const std::string& marker);
+// A unique object prefix for a test's strategies, as a run would make one.
+std::string test_object_prefix();
 
 std::string read_file(const std::string& path);
 

@@ -1,6 +1,7 @@
 // Workloads: keys, self-checking values, and the operation schedule.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -95,6 +96,72 @@ TEST(Schedule, WorkersStartAtDifferentOffsets) {
   EXPECT_EQ(s.start_of(0, 4), 0u);
   EXPECT_EQ(s.start_of(1, 4), s.ops().size() / 4);
   EXPECT_EQ(s.start_of(3, 4), 3 * (s.ops().size() / 4));
+}
+
+}  // namespace
+}  // namespace sharebench
+
+namespace sharebench {
+namespace {
+
+// Tolerance: 1,000,000 draws; each of the top 10 ranks has p >= 0.013, so one standard
+// deviation of its frequency is at most sqrt(p/N) <= 0.00036, under 3% of p. 5% is more
+// than four standard deviations for every rank checked.
+TEST(Zipfian, TopRanksFollowZipfsLawWithin5Percent) {
+  constexpr std::uint64_t kItems = 1000;
+  constexpr int kDraws = 1'000'000;
+  const ZipfianGenerator zipf(kItems, 0.99);
+  SplitMix64 rng(42);
+  std::vector<double> counts(kItems);
+  for (int i = 0; i < kDraws; ++i) {
+    const std::uint64_t r = zipf.next(rng);
+    ASSERT_LT(r, kItems);
+    ++counts[r];
+  }
+  double zeta = 0;
+  for (std::uint64_t i = 1; i <= kItems; ++i) zeta += 1 / std::pow(static_cast<double>(i), 0.99);
+  for (std::uint64_t r = 0; r < 10; ++r) {
+    const double expected = 1 / std::pow(static_cast<double>(r + 1), 0.99) / zeta;
+    EXPECT_NEAR(counts[r] / kDraws, expected, 0.05 * expected) << "rank " << r;
+  }
+  EXPECT_GT(counts[kItems - 1], 0) << "the tail is reachable";
+}
+
+TEST(Zipfian, ScramblingSpreadsTheHotKeys) {
+  // The ten hottest ranks must not land next to each other in key space.
+  std::set<std::uint64_t> keys;
+  for (std::uint64_t r = 0; r < 10; ++r) keys.insert(scramble(r, 100'000));
+  EXPECT_EQ(keys.size(), 10u);
+  EXPECT_GT(*keys.rbegin() - *keys.begin(), 10'000u);
+}
+
+TEST(Schedule, MixedPresetHasItsRatiosAndOnlyPresentKeys) {
+  const WorkloadSpec spec = *find_workload("mixed");
+  const OpSchedule s(spec, 3);
+  std::map<OpKind, std::size_t> kinds;
+  for (const PlannedOp& op : s.ops()) {
+    ++kinds[op.kind];
+    ASSERT_FALSE(op.miss);
+    ASSERT_LT(op.key_index, spec.keys);
+  }
+  const double n = static_cast<double>(s.ops().size());
+  EXPECT_NEAR(static_cast<double>(kinds[OpKind::put]) / n, 0.05, 0.005);
+  EXPECT_EQ(kinds[OpKind::add], 0u);
+}
+
+TEST(Schedule, CounterPresetOnlyAddsToItsSixteenCounters) {
+  const WorkloadSpec spec = *find_workload("counter");
+  const OpSchedule s(spec, 3);
+  std::set<std::string> keys;
+  for (const PlannedOp& op : s.ops()) {
+    ASSERT_EQ(op.kind, OpKind::add);
+    keys.insert(std::string(op.key()));
+  }
+  EXPECT_EQ(keys.size(), 16u);
+  EXPECT_EQ(keys.count("counter:15"), 1u);
+  const Dataset d = build_dataset(spec);
+  EXPECT_EQ(d.size(), 0u);
+  EXPECT_EQ(d.counters().size(), 16u);
 }
 
 }  // namespace

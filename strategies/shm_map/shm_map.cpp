@@ -1,0 +1,122 @@
+#include "strategies/shm_map/shm_map.hpp"
+
+#include <boost/interprocess/shared_memory_object.hpp>
+
+#include <optional>
+
+#include "common/error.hpp"
+#include "strategies/shm_map/shm_table.hpp"
+
+namespace sharebench {
+namespace {
+
+namespace bip = boost::interprocess;
+using shm_map::Segment;
+using shm_map::ShmTable;
+
+class ShmMapClient final : public Client {
+ public:
+  // Enough independent lookups in flight to overlap their cache misses.
+  static constexpr std::size_t kPreferredBatch = 16;
+
+  ShmMapClient(const std::string& name, std::chrono::milliseconds lock_timeout) try
+      : segment_(bip::open_only, name.c_str()), table_(ShmTable::open(segment_, lock_timeout)) {
+  } catch (const bip::interprocess_exception& e) {
+    throw Error("shm-map: cannot open segment '" + name + "': " + e.what());
+  }
+
+  bool get(std::string_view key, std::string& value_out) override { return table_.get(key, value_out); }
+  void put(std::string_view key, std::string_view value) override { table_.put(key, value); }
+  std::int64_t add(std::string_view key, std::int64_t delta) override { return table_.add(key, delta); }
+
+  // Hash the batch and prefetch its slots, then the entries they point to, then run the
+  // operations in order.
+  void execute(std::span<Op> ops) override {
+    constexpr std::size_t kChunk = 32;
+    std::uint64_t hashes[kChunk];
+    for (std::size_t base = 0; base < ops.size(); base += kChunk) {
+      const std::size_t n = std::min(kChunk, ops.size() - base);
+      for (std::size_t i = 0; i < n; ++i) {
+        hashes[i] = table_.hash(ops[base + i].key);
+        __builtin_prefetch(table_.home_slot(hashes[i]));
+      }
+      for (std::size_t i = 0; i < n; ++i) table_.prefetch_entry(hashes[i]);
+      for (std::size_t i = 0; i < n; ++i) {
+        Op& op = ops[base + i];
+        switch (op.kind) {
+          case OpKind::get:
+            op.found = table_.get_hashed(op.key, hashes[i], op.result);
+            break;
+          case OpKind::put:
+            table_.put_hashed(op.key, hashes[i], op.value);
+            break;
+          case OpKind::add:
+            op.counter = table_.add_hashed(op.key, hashes[i], op.delta);
+            break;
+        }
+      }
+    }
+  }
+  std::size_t preferred_batch() const override { return kPreferredBatch; }
+
+ private:
+  Segment segment_;
+  ShmTable table_;
+};
+
+class ShmMapStrategy final : public Strategy {
+ public:
+  explicit ShmMapStrategy(const StrategyOptions& options)
+      : name_(options.object_prefix + "-shm-map"), size_(options.shm_size), lock_timeout_(options.op_timeout) {}
+  ~ShmMapStrategy() override { teardown(); }
+
+  Capabilities capabilities() const override {
+    return {.holds_data = true, .put = true, .add = true, .atomic_add = true};
+  }
+
+  void prepare(const Dataset& dataset) override {
+    const std::uint64_t keys = dataset.size() + dataset.counters().size();
+    const std::uint64_t size = size_ != 0 ? size_
+                                          : shm_map::segment_size_for(dataset.size(), dataset.payload_bytes(),
+                                                                      dataset.counters().size());
+    bip::permissions owner_only;
+    owner_only.set_permissions(0600);
+    try {
+      segment_.emplace(bip::create_only, name_.c_str(), size, nullptr, owner_only);
+    } catch (const bip::interprocess_exception& e) {
+      throw Error("shm-map: cannot create a segment of " + std::to_string(size) + " bytes named '" + name_ +
+                  "': " + e.what());
+    }
+    created_ = true;
+    ShmTable table = ShmTable::create(*segment_, shm_map::slot_count_for(keys), lock_timeout_);
+    for (std::size_t i = 0; i < dataset.size(); ++i) table.put(dataset.key(i), dataset.value(i));
+    for (const std::string& counter : dataset.counters()) table.create_counter(counter);
+  }
+
+  std::unique_ptr<Client> connect(int) override {
+    return std::make_unique<ShmMapClient>(name_, lock_timeout_);
+  }
+
+  void teardown() noexcept override {
+    segment_.reset();
+    if (created_) bip::shared_memory_object::remove(name_.c_str());
+    created_ = false;
+  }
+
+  std::uint64_t shared_bytes() const override { return segment_ ? segment_->get_size() : 0; }
+
+ private:
+  std::string name_;
+  std::uint64_t size_;
+  std::chrono::milliseconds lock_timeout_;
+  std::optional<Segment> segment_;
+  bool created_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Strategy> make_shm_map_strategy(const StrategyOptions& options) {
+  return std::make_unique<ShmMapStrategy>(options);
+}
+
+}  // namespace sharebench

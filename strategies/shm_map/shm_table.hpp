@@ -1,0 +1,112 @@
+// The hash table that lives inside the shm-map segment, readable and writable by every
+// process that maps the segment, at whatever address it is mapped.
+//
+//   slots    open addressing, linear probing, load <= 3/4; 16 bytes each:
+//              seq    even: stable; odd: a writer holds the slot; 0: never used
+//              entry  (16-bit fingerprint << 48) | offset of the entry in the segment; 0: empty
+//   entries  allocated from the segment (Boost.Interprocess best-fit allocator), 8-aligned:
+//              EntryHeader, key (padded to 8), value (capacity bytes, a multiple of 8)
+//
+// Readers are optimistic (seqlock): they read the slot's seq, the entry, then seq again, and
+// retry if it moved; they never write a shared line, so reads scale with cores. Writers take
+// the slot by a CAS on seq (odd), write, and release it (even). A slot's key never changes
+// once set (there are no deletes), so a reader can skip a slot on its fingerprint alone.
+// Counters are entries flagged as such, whose 8-byte value is updated by an atomic
+// fetch_add without taking the slot: add() is lock-free and never loses an update.
+//
+// Every shared word is accessed through std::atomic or std::atomic_ref (relaxed where the
+// seqlock orders it), so the concurrent reads are not data races.
+#pragma once
+
+#include <boost/interprocess/managed_shared_memory.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace sharebench::shm_map {
+
+using Segment = boost::interprocess::managed_shared_memory;
+
+struct Slot {
+  std::atomic<std::uint64_t> seq;
+  std::atomic<std::uint64_t> entry;
+};
+static_assert(sizeof(Slot) == 16);
+
+struct EntryHeader {
+  std::uint32_t key_size;
+  std::uint32_t capacity;  // value bytes the entry holds, a multiple of 8
+  std::uint32_t value_size;
+  std::uint32_t flags;  // kCounterEntry
+};
+inline constexpr std::uint32_t kCounterEntry = 1;
+
+// Fixed facts about the table, constructed once in the segment under kHeaderName.
+struct TableHeader {
+  std::uint64_t slot_count;  // a power of two
+  std::uint64_t max_keys;  // 3/4 of slot_count: the insert that would pass it fails
+  std::uint64_t hash_seed;
+  Segment::handle_t slots;  // offset of Slot[slot_count]
+  std::atomic<std::uint64_t> key_count;
+};
+inline constexpr const char* kHeaderName = "sharebench-shm-map";
+
+// Bytes a segment needs for `keys` entries of these sizes plus `counters` counters, with
+// headroom for the allocator and for puts of larger values.
+std::uint64_t segment_size_for(std::uint64_t keys, std::uint64_t payload_bytes, std::uint64_t counters);
+// The slot count the table gets for a dataset of `keys` keys and counters.
+std::uint64_t slot_count_for(std::uint64_t keys);
+
+// A view of the table in one process's mapping of the segment.
+class ShmTable {
+ public:
+  // Creates the table (in the coordinator, once) with `slot_count` slots.
+  static ShmTable create(Segment& segment, std::uint64_t slot_count, std::chrono::milliseconds lock_timeout);
+  // Finds the table created in a segment this process opened.
+  static ShmTable open(Segment& segment, std::chrono::milliseconds lock_timeout);
+
+  bool get(std::string_view key, std::string& value_out) const;
+  void put(std::string_view key, std::string_view value);
+  std::int64_t add(std::string_view key, std::int64_t delta);
+  // Creates `key` as a counter at 0 if it does not exist.
+  void create_counter(std::string_view key);
+
+  std::uint64_t hash(std::string_view key) const;
+  // The slot a lookup of this hash starts at, for a batch to prefetch.
+  const Slot* home_slot(std::uint64_t hash) const { return &slots_[hash & mask_]; }
+  // Prefetches the entry the home slot points to if its fingerprint matches (after the slot
+  // itself has been prefetched): the second miss of a lookup, overlapped across a batch.
+  void prefetch_entry(std::uint64_t hash) const;
+  bool get_hashed(std::string_view key, std::uint64_t hash, std::string& value_out) const;
+  void put_hashed(std::string_view key, std::uint64_t hash, std::string_view value);
+  std::int64_t add_hashed(std::string_view key, std::uint64_t hash, std::int64_t delta);
+
+ private:
+  ShmTable(Segment& segment, TableHeader* header, std::chrono::milliseconds lock_timeout);
+
+  enum class Found { no, yes, retry };
+  // Reads the entry at `entry_word` optimistically: compares the key and copies the value.
+  Found read_entry(std::uint64_t entry_word, std::string_view key, std::string* value_out,
+                   std::uint32_t* flags) const;
+  std::uint64_t lock_slot(Slot& slot, std::uint64_t seen) const;  // returns the odd seq, or 0
+  void wait_while_locked(const Slot& slot, std::uint64_t& seq, const char* what) const;
+  std::uint64_t new_entry(std::string_view key, std::string_view value, std::uint32_t flags,
+                          std::uint64_t fingerprint);
+  // Inserts into the empty slot whose stable seq is `seq`; false if another writer took it.
+  bool insert_into(Slot& slot, std::uint64_t seq, std::string_view key, std::string_view value,
+                   std::uint32_t flags, std::uint64_t fingerprint);
+  [[noreturn]] void corrupt(std::string_view key) const;
+
+  Segment* segment_;
+  TableHeader* header_;
+  Slot* slots_;
+  std::uint64_t mask_;
+  char* base_;
+  std::uint64_t segment_size_;
+  std::chrono::milliseconds lock_timeout_;
+};
+
+}  // namespace sharebench::shm_map

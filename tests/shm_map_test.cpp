@@ -1,0 +1,236 @@
+// shm-map: map semantics in one process, exactness under concurrent processes, a full
+// segment's message, and a clean /dev/shm afterwards.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <random>
+#include <set>
+
+#include "common/error.hpp"
+#include "common/os.hpp"
+#include "harness/workload.hpp"
+#include "strategies/shm_map/shm_map.hpp"
+#include "tests/test_support.hpp"
+
+namespace sharebench {
+namespace {
+
+StrategyOptions unique_options() {
+  StrategyOptions o;
+  o.object_prefix = testing::test_object_prefix();
+  return o;
+}
+
+class ShmMapTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    if (strategy) strategy->teardown();
+    EXPECT_EQ(testing::os_objects_with("-" + std::to_string(::getpid())), std::vector<std::string>{});
+  }
+  Client& prepared(const Dataset& d, StrategyOptions o = unique_options()) {
+    strategy = make_shm_map_strategy(o);
+    strategy->prepare(d);
+    client = strategy->connect(0);
+    return *client;
+  }
+  std::unique_ptr<Strategy> strategy;
+  std::unique_ptr<Client> client;
+};
+
+TEST_F(ShmMapTest, GetPutOverwriteAbsent) {
+  Dataset d;
+  d.add("a", "1");
+  d.add("b", "22");
+  Client& c = prepared(d);
+  std::string v;
+  ASSERT_TRUE(c.get("a", v));
+  EXPECT_EQ(v, "1");
+  EXPECT_FALSE(c.get("c", v));
+  c.put("c", "new key");
+  ASSERT_TRUE(c.get("c", v));
+  EXPECT_EQ(v, "new key");
+  c.put("a", "overwritten, and longer than before so the entry moves");
+  ASSERT_TRUE(c.get("a", v));
+  EXPECT_EQ(v, "overwritten, and longer than before so the entry moves");
+  c.put("a", "short");
+  ASSERT_TRUE(c.get("a", v));
+  EXPECT_EQ(v, "short");
+  c.put("b", "");
+  ASSERT_TRUE(c.get("b", v));
+  EXPECT_EQ(v, "");
+}
+
+TEST_F(ShmMapTest, BinaryKeysAndValues) {
+  Client& c = prepared(Dataset{});
+  const std::string k1("\0\0", 2), k2("\0", 1), value("\0x\0y\0", 5);
+  c.put(k1, value);
+  c.put(k2, "one nul");
+  c.put("", "empty key");
+  std::string v;
+  ASSERT_TRUE(c.get(k1, v));
+  EXPECT_EQ(v, value);
+  ASSERT_TRUE(c.get(k2, v));
+  EXPECT_EQ(v, "one nul");
+  ASSERT_TRUE(c.get("", v));
+  EXPECT_EQ(v, "empty key");
+  EXPECT_FALSE(c.get(std::string("\0\0\0", 3), v));
+}
+
+TEST_F(ShmMapTest, LargeValues) {
+  StrategyOptions o = unique_options();
+  o.shm_size = 16 << 20;
+  Client& c = prepared(Dataset{}, o);
+  std::string big(1 << 20, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 31 + 7);
+  c.put("big", big);
+  std::string v;
+  ASSERT_TRUE(c.get("big", v));
+  EXPECT_EQ(v, big);
+  big[12345] ^= 1;
+  c.put("big", big);  // same size: written in place
+  ASSERT_TRUE(c.get("big", v));
+  EXPECT_EQ(v, big);
+}
+
+TEST_F(ShmMapTest, CountersAddAtomicallyAndRefuseMixing) {
+  Dataset d;
+  d.add("value", "v");
+  d.add_counter("hits");
+  Client& c = prepared(d);
+  EXPECT_EQ(c.add("hits", 5), 5);
+  EXPECT_EQ(c.add("hits", -2), 3);
+  EXPECT_EQ(c.add("fresh", 7), 7);  // an absent key becomes a counter at 0
+  std::string v;
+  ASSERT_TRUE(c.get("hits", v));
+  std::int64_t stored = 0;
+  ASSERT_EQ(v.size(), sizeof stored);
+  std::memcpy(&stored, v.data(), sizeof stored);
+  EXPECT_EQ(stored, 3);
+  EXPECT_THROW(c.add("value", 1), Error);
+  EXPECT_THROW(c.put("hits", "x"), Error);
+}
+
+TEST_F(ShmMapTest, FullSegmentIsAClearErrorNamingShmSize) {
+  StrategyOptions o = unique_options();
+  o.shm_size = 2 << 20;
+  Client& c = prepared(Dataset{}, o);
+  const std::string value(100'000, 'v');
+  try {
+    for (int i = 0; i < 1000; ++i) c.put("k" + std::to_string(i), value);
+    FAIL() << "a 2 MiB segment took 100 MB";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("segment full"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("raise --shm-size"), std::string::npos) << e.what();
+  }
+  // What was stored before the error is intact.
+  std::string v;
+  ASSERT_TRUE(c.get("k0", v));
+  EXPECT_EQ(v, value);
+}
+
+TEST_F(ShmMapTest, PreloadTooBigForShmSizeFailsPrepare) {
+  StrategyOptions o = unique_options();
+  o.shm_size = 1 << 20;
+  Dataset d;
+  for (int i = 0; i < 50'000; ++i) d.add(std::to_string(i), std::string(64, 'x'));
+  strategy = make_shm_map_strategy(o);
+  try {
+    strategy->prepare(d);
+    FAIL() << "prepare() accepted a dataset larger than --shm-size";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--shm-size"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(ShmMapTest, SegmentIsOwnerOnlyAndNamedWithTheRunPrefix) {
+  StrategyOptions o = unique_options();
+  prepared(Dataset{}, o);
+  struct stat st {};
+  const std::string path = "/dev/shm/" + o.object_prefix + "-shm-map";
+  ASSERT_EQ(::stat(path.c_str(), &st), 0) << path;
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+// 4 processes, a fixed number of operations each, then an exact audit of the final state.
+TEST_F(ShmMapTest, FourProcessesLoseNothingAndReadOnlyValidValues) {
+  constexpr int kProcs = 4;
+  constexpr int kOpsPerProc = 200'000;
+  constexpr std::uint32_t kKeys = 2000, kCounters = 16, kValueSize = 48;
+  Dataset d;
+  char text[kMaxKeySize];
+  std::string value(kValueSize, '\0');
+  for (std::uint32_t i = 0; i < kKeys; ++i) {
+    const std::string_view key(text, format_data_key(i, false, text));
+    fill_value(value.data(), kValueSize, value_key_hash(key), 0);
+    d.add(key, value);
+  }
+  for (std::uint32_t c = 0; c < kCounters; ++c) d.add_counter(counter_key(c));
+  prepared(d);
+  // Per process: adds acknowledged, bad reads, and the last version it put to each key.
+  struct Audit {
+    std::atomic<std::uint64_t> adds, bad_reads;
+    std::uint64_t last_put[kProcs][kKeys];
+  };
+  Mapping shared = Mapping::shared_anonymous(sizeof(Audit));
+  auto* audit = new (shared.data()) Audit{};
+  std::vector<pid_t> children;
+  for (int w = 0; w < kProcs; ++w) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      auto c = strategy->connect(w);
+      std::mt19937_64 rng(static_cast<std::uint64_t>(w) + 1);
+      std::string buffer(kValueSize, '\0'), out;
+      std::uint64_t seq = 0;
+      for (int i = 0; i < kOpsPerProc; ++i) {
+        const auto r = rng() % 100;
+        const auto k = static_cast<std::uint32_t>(rng() % kKeys);
+        const std::string_view key(text, format_data_key(k, false, text));
+        if (r < 10) {
+          c->add(counter_key(static_cast<std::uint32_t>(rng() % kCounters)), 1);
+          audit->adds.fetch_add(1);
+        } else if (r < 40) {
+          const std::uint64_t version = put_version(w, ++seq);
+          fill_value(buffer.data(), kValueSize, value_key_hash(key), version);
+          c->put(key, buffer);
+          audit->last_put[w][k] = version;
+        } else {
+          std::uint64_t version = 0;
+          if (!c->get(key, out) || !value_is_valid(out, kValueSize, value_key_hash(key), &version)) {
+            audit->bad_reads.fetch_add(1);
+          }
+        }
+      }
+      ::_exit(0);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  EXPECT_EQ(audit->bad_reads.load(), 0u);
+  std::int64_t sum = 0;
+  for (std::uint32_t c = 0; c < kCounters; ++c) sum += client->add(counter_key(c), 0);
+  EXPECT_EQ(static_cast<std::uint64_t>(sum), audit->adds.load()) << "lost or duplicated adds";
+  std::uint64_t lost = 0;
+  for (std::uint32_t k = 0; k < kKeys; ++k) {
+    const std::string_view key(text, format_data_key(k, false, text));
+    std::string out;
+    std::uint64_t version = 0;
+    ASSERT_TRUE(client->get(key, out));
+    ASSERT_TRUE(value_is_valid(out, kValueSize, value_key_hash(key), &version)) << key;
+    std::set<std::uint64_t> last_puts;
+    for (int w = 0; w < kProcs; ++w) {
+      if (audit->last_put[w][k] != 0) last_puts.insert(audit->last_put[w][k]);
+    }
+    if (last_puts.empty() ? version != 0 : last_puts.count(version) == 0) ++lost;
+  }
+  EXPECT_EQ(lost, 0u);
+}
+
+}  // namespace
+}  // namespace sharebench
