@@ -123,6 +123,7 @@ json cell_json(const CellResult& c) {
         {"final_keys_checked", c.check.final_keys_checked},
         {"first_problem", c.check.first_problem}}},
       {"per_process", per_process},
+      {"strategy_figures", c.strategy_figures},
   };
   if (c.status != CellStatus::ok) {
     // Google Benchmark marks a run that did not complete this way.

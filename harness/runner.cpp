@@ -11,6 +11,7 @@
 #include <optional>
 #include <thread>
 
+#include "common/child_process.hpp"
 #include "common/error.hpp"
 #include "common/os.hpp"
 #include "harness/shared_area.hpp"
@@ -34,101 +35,42 @@ void on_interrupt(int signal_number) {
   g_interrupt_signal = signal_number;
 }
 
-std::string signal_name(int signal_number) {
-  const char* abbrev = ::sigabbrev_np(signal_number);
-  return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(signal_number);
-}
-
-// The processes of one cell. Whatever happens, the destructor leaves none of them behind.
+// The processes of one cell. Whatever happens, none of them outlives it.
 class ChildGroup {
  public:
-  ChildGroup() = default;
-  ChildGroup(const ChildGroup&) = delete;
-  ChildGroup& operator=(const ChildGroup&) = delete;
-  ~ChildGroup() { kill_and_reap(); }
-
   template <typename ChildMain>
   void spawn(ChildMain child_main) {
-    const pid_t pid = ::fork();
-    if (pid < 0) throw Error(std::string("fork: ") + std::strerror(errno));
-    if (pid == 0) child_main();  // never returns
-    children_.push_back({pid, 0, false});
+    children_.push_back(ChildProcess::spawn(child_main));
   }
-
   std::size_t size() const { return children_.size(); }
-  pid_t pid(std::size_t i) const { return children_[i].pid; }
+  ChildProcess& operator[](std::size_t i) { return children_[i]; }
+  const ChildProcess& operator[](std::size_t i) const { return children_[i]; }
 
   // The index of a child that has exited, if any (reaping it).
   std::optional<std::size_t> poll_exited() {
     for (std::size_t i = 0; i < children_.size(); ++i) {
-      if (!children_[i].reaped && try_reap(children_[i], WNOHANG)) return i;
+      if (!children_[i].exited() && children_[i].poll()) return i;
     }
     return std::nullopt;
   }
-  // How child i ended, in words ("exited with status 1", "killed by signal 9 (SIGKILL)").
-  std::string how_ended(std::size_t i) const {
-    const int status = children_[i].status;
-    if (WIFSIGNALED(status)) {
-      const int sig = WTERMSIG(status);
-      return "killed by signal " + std::to_string(sig) + " (" + signal_name(sig) + ")";
-    }
-    return "exited with status " + std::to_string(WEXITSTATUS(status));
+  bool all_exited() {
+    return std::all_of(children_.begin(), children_.end(), [](ChildProcess& c) { return c.poll(); });
   }
-  bool exited_cleanly(std::size_t i) const {
-    return children_[i].reaped && WIFEXITED(children_[i].status) && WEXITSTATUS(children_[i].status) == 0;
-  }
-  bool all_reaped() const {
-    return std::all_of(children_.begin(), children_.end(), [](const Child& c) { return c.reaped; });
-  }
-
   // Waits until every child has exited or the deadline passes; returns the ones still alive.
   std::vector<std::size_t> reap_until(Clock::time_point deadline) {
-    while (!all_reaped() && Clock::now() < deadline) {
-      poll_exited();
-      if (!all_reaped()) std::this_thread::sleep_for(milliseconds(2));
-    }
-    while (poll_exited()) {
-    }
+    while (!all_exited() && Clock::now() < deadline) std::this_thread::sleep_for(milliseconds(2));
     std::vector<std::size_t> alive;
     for (std::size_t i = 0; i < children_.size(); ++i) {
-      if (!children_[i].reaped) alive.push_back(i);
+      if (!children_[i].exited()) alive.push_back(i);
     }
     return alive;
   }
-
   void kill_and_reap() noexcept {
-    for (Child& c : children_) {
-      if (!c.reaped) ::kill(c.pid, SIGKILL);
-    }
-    for (Child& c : children_) {
-      if (!c.reaped) try_reap(c, 0);
-    }
+    for (ChildProcess& c : children_) c.kill_and_reap();
   }
 
  private:
-  struct Child {
-    pid_t pid;
-    int status;
-    bool reaped;
-  };
-
-  static bool try_reap(Child& c, int options) {
-    int status = 0;
-    pid_t r;
-    do {
-      r = ::waitpid(c.pid, &status, options);
-    } while (r < 0 && errno == EINTR && options == 0);
-    if (r == c.pid) {
-      c.status = status;
-      c.reaped = true;
-    } else if (r < 0 && errno == ECHILD) {  // reaped by someone else: gone, status unknown
-      c.status = W_EXITCODE(255, 0);
-      c.reaped = true;
-    }
-    return c.reaped;
-  }
-
-  std::vector<Child> children_;
+  std::vector<ChildProcess> children_;
 };
 
 // Calls teardown() when the cell ends, however it ends.
@@ -163,7 +105,7 @@ class CellExecution {
     for (int w = 0; w < cell_.procs; ++w) {
       const ProcessContext context{strategy_, caps,        *cell_.workload, *cell_.schedule, settings_,
                                    area_,     cell_.procs, w,               ::getpid()};
-      workers_.spawn([context] { worker_process_main(context); });
+      workers_.spawn([context] { return worker_process_main(context); });
     }
     ControlBlock& control = area_.control();
     wait_for("connect", settings_.connect_timeout, [&] {
@@ -194,7 +136,7 @@ class CellExecution {
                         std::to_string(settings_.stop_grace.count()) + " ms after the window");
     }
     for (std::size_t w = 0; w < workers_.size(); ++w) {
-      if (!workers_.exited_cleanly(w)) throw CellFailure(worker_failure(w));
+      if (!workers_[w].exited_cleanly()) throw CellFailure(worker_failure(w));
     }
     merge_workers();
     if (interrupted_) {
@@ -261,14 +203,14 @@ class CellExecution {
     if (report.state.load(std::memory_order_acquire) == ReportState::failed) {
       return "worker " + std::to_string(w) + ": " + report.error;
     }
-    return "worker " + std::to_string(w) + " " + workers_.how_ended(w);
+    return "worker " + std::to_string(w) + " " + workers_[w].how_ended();
   }
 
   void sample_memory() {
     result_.coordinator_pss_kib = pss_kib(::getpid());
     result_.per_process.resize(static_cast<std::size_t>(cell_.procs));
     for (std::size_t w = 0; w < workers_.size(); ++w) {
-      result_.per_process[w].pss_kib = pss_kib(workers_.pid(w));
+      result_.per_process[w].pss_kib = pss_kib(workers_[w].pid());
     }
     for (pid_t helper : strategy_.helper_processes()) result_.helper_pss_kib.push_back(pss_kib(helper));
     result_.shared_bytes = strategy_.shared_bytes();
@@ -295,6 +237,9 @@ class CellExecution {
       check.mismatches += r.mismatches;
       if (check.first_problem.empty() && r.mismatches > 0) check.first_problem = r.first_mismatch;
       latency->merge(r.latency);
+      for (const WorkerReport::Figure& f : r.figures) {
+        if (f.name[0] != '\0') result_.strategy_figures[f.name] += f.value;
+      }
     }
     LatencySummary& s = result_.latency;
     s.p50 = latency->percentile(50);
@@ -307,25 +252,23 @@ class CellExecution {
   }
 
   void run_checker(const Capabilities& caps) {
-    ChildGroup checker;
     const ProcessContext context{strategy_, caps,        *cell_.workload, *cell_.schedule, settings_,
                                  area_,     cell_.procs, cell_.procs,     ::getpid()};
-    checker.spawn([context] { checker_process_main(context); });
+    ChildProcess checker = ChildProcess::spawn([context] { return checker_process_main(context); });
     const auto deadline = Clock::now() + settings_.check_timeout;
-    while (!checker.all_reaped()) {
+    while (!checker.poll()) {
       if (g_interrupt_signal != 0) throw CellFailure("interrupted by " + signal_name(g_interrupt_signal));
       if (Clock::now() >= deadline) {
         throw CellFailure("the final-state check did not finish within " +
                           std::to_string(settings_.check_timeout.count()) + " ms");
       }
-      checker.poll_exited();
       std::this_thread::sleep_for(milliseconds(2));
     }
     const CheckReport& r = area_.check();
     if (r.state.load(std::memory_order_acquire) != ReportState::done) {
       throw CellFailure(r.state.load() == ReportState::failed
                             ? std::string("final-state check: ") + r.error
-                            : "final-state check " + checker.how_ended(0));
+                            : "final-state check " + checker.how_ended());
     }
     CheckFigures& check = result_.check;
     check.final_keys_checked = r.keys_checked;

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,7 @@ struct CellResult {
   std::uint64_t shared_bytes = 0;
   CheckFigures check;
   std::vector<ProcessFigures> per_process;
+  std::map<std::string, std::uint64_t> strategy_figures;  // Client::figures(), summed over workers
 
   double ops_per_second() const { return window_seconds > 0 ? ops / window_seconds : 0; }
 };

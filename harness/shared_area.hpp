@@ -35,6 +35,10 @@ struct WorkerReport {
   std::uint64_t clock_cost_ns;
   char error[kMessageSize];
   char first_mismatch[kMessageSize];
+  struct Figure {
+    char name[32];
+    std::uint64_t value;
+  } figures[8];  // Client::figures(), unused names empty
   LatencyHistogram latency;
 };
 

@@ -1,7 +1,6 @@
 #include "harness/worker.hpp"
 
 #include <signal.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -42,16 +41,6 @@ constexpr std::uint64_t kCalibrationBatches = 64;
 // Automatic sampling keeps clock reads under 1% of the work they time.
 constexpr double kTimingBudget = 0.01;
 
-// A child must die with its coordinator, and leave SIGINT and SIGTERM to it (a terminal's
-// Ctrl-C and a CI job's cancellation reach the whole process group): the coordinator cuts
-// the window short, collects the reports and tears down.
-void become_child(pid_t coordinator) {
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() != coordinator) ::_exit(3);
-  ::signal(SIGINT, SIG_IGN);
-  ::signal(SIGTERM, SIG_IGN);
-}
-
 void wait_for_phase(const ControlBlock& control, Phase at_least, pid_t coordinator) {
   for (;;) {
     const Phase phase = control.phase.load(std::memory_order_acquire);
@@ -87,12 +76,21 @@ class Worker {
 
     measured_loop(control);
 
+    record_figures();
     report_.state.store(ReportState::done, std::memory_order_release);
     wait_for_phase(control, Phase::exit, c_.coordinator);
     client_.reset();
   }
 
  private:
+  void record_figures() {
+    const Client::Figures figures = client_->figures();
+    for (std::size_t i = 0; i < std::min(figures.size(), std::size(report_.figures)); ++i) {
+      copy_message(report_.figures[i].name, figures[i].first);
+      report_.figures[i].value = figures[i].second;
+    }
+  }
+
   void allocate(std::size_t batch) {
     ops_.resize(batch);
     planned_.resize(batch);
@@ -318,35 +316,31 @@ class Checker {
   CheckReport& report_;
 };
 
+// Runs body(); an exception becomes the report's error and exit status 1.
 template <typename Body>
-[[noreturn]] void run_child(const ProcessContext& context, char (&error)[kMessageSize],
-                            std::atomic<ReportState>& state, Body body) {
-  become_child(context.coordinator);
-  int code = 0;
+int report_failures(char (&error)[kMessageSize], std::atomic<ReportState>& state, Body body) {
   try {
     body();
+    return 0;
   } catch (const std::exception& e) {
     copy_message(error, e.what());
-    state.store(ReportState::failed, std::memory_order_release);
-    code = 1;
   } catch (...) {
     copy_message(error, "unknown exception");
-    state.store(ReportState::failed, std::memory_order_release);
-    code = 1;
   }
-  ::_exit(code);
+  state.store(ReportState::failed, std::memory_order_release);
+  return 1;
 }
 
 }  // namespace
 
-void worker_process_main(const ProcessContext& context) {
+int worker_process_main(const ProcessContext& context) {
   WorkerReport& report = context.area.worker(context.worker);
-  run_child(context, report.error, report.state, [&] { Worker(context).run(); });
+  return report_failures(report.error, report.state, [&] { Worker(context).run(); });
 }
 
-void checker_process_main(const ProcessContext& context) {
+int checker_process_main(const ProcessContext& context) {
   CheckReport& report = context.area.check();
-  run_child(context, report.error, report.state, [&] { Checker(context).run(); });
+  return report_failures(report.error, report.state, [&] { Checker(context).run(); });
 }
 
 }  // namespace sharebench

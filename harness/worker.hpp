@@ -1,5 +1,5 @@
 // What runs inside the forked processes of a cell: the workers' measured loop and the
-// checker that reads the final state back. Both end in _exit() and never return.
+// checker that reads the final state back. Each returns the process's exit status.
 #pragma once
 
 #include <sys/types.h>
@@ -24,8 +24,8 @@ struct ProcessContext {
   pid_t coordinator;
 };
 
-[[noreturn]] void worker_process_main(const ProcessContext& context);
-[[noreturn]] void checker_process_main(const ProcessContext& context);
+int worker_process_main(const ProcessContext& context);
+int checker_process_main(const ProcessContext& context);
 
 // Copies `text` into a fixed-size report field, truncated and NUL-terminated.
 template <std::size_t N>

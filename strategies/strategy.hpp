@@ -34,6 +34,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "strategies/dataset.hpp"
@@ -80,6 +81,13 @@ class Client {
   // The batch size this client works best with (its pipeline depth, say). The runner uses it
   // unless the user forces --batch.
   virtual std::size_t preferred_batch() const { return 1; }
+
+  // Counts this client kept that tell how the strategy behaved (queue-full waits, read
+  // retries), read once after the window; the runner sums them over workers and reports
+  // them as the cell's `strategy_figures`. At most kMaxFigures, names under 32 bytes.
+  static constexpr std::size_t kMaxFigures = 8;
+  using Figures = std::vector<std::pair<std::string, std::uint64_t>>;
+  virtual Figures figures() const { return {}; }
 };
 
 // Options the command line passes to strategies. Each strategy reads only its own group.
