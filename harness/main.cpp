@@ -181,6 +181,7 @@ struct Options {
   std::string repetitions = "1";
   std::string keys, value_size, hit_ratio, read_ratio, dist;
   std::string shm_size;
+  std::string op_timeout = "2";
   std::string seed = "1";
   std::string batch = "auto";
   std::string latency_sample = "auto";
@@ -242,6 +243,8 @@ RunPlan make_plan(const Options& o) {
   for (const WorkloadSpec& w : plan.workloads) check_memory(w);
   s.strategy_options.table_file = o.table_file;
   if (!o.shm_size.empty()) s.strategy_options.shm_size = parse_size("--shm-size", o.shm_size);
+  s.strategy_options.op_timeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(seconds_option("--op-timeout", o.op_timeout, false));
   return plan;
 }
 
@@ -268,6 +271,7 @@ nlohmann::json settings_json(const Options& o, const RunPlan& plan) {
           {"latency_sample", o.latency_sample},
           {"table_file", o.table_file},
           {"shm_size", o.shm_size.empty() ? "auto" : o.shm_size},
+          {"op_timeout_s", std::chrono::duration<double>(s.strategy_options.op_timeout).count()},
           {"workloads", workloads}};
 }
 
@@ -303,6 +307,9 @@ int run(int argc, char** argv) {
   app.add_option("--out", o.out, "Write the JSON report to this file (atomically)");
   app.add_option("--table-file", o.table_file,
                  "mmap-table: build the table image into this file, or map it if it exists");
+  app.add_option("--op-timeout", o.op_timeout,
+                 "Seconds an operation may wait (for a reply, a lock) before the cell fails")
+      ->capture_default_str();
   app.add_option("--shm-size", o.shm_size, "shm-map: segment size, e.g. 512M (default: sized from the dataset)");
 
   try {

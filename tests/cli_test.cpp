@@ -68,6 +68,8 @@ INSTANTIATE_TEST_SUITE_P(
                  "--shm-size: 'lots' is not a size; give bytes with an optional K, M or G, e.g. 512M"},
         BadInput{"ShmSizeZero", {"--shm-size", "0"}, "--shm-size: '0' is out of range; accepted: 1 byte to 1T"},
         BadInput{"DurationTooShort", {"--duration", "1e-12"}, "--duration: '1e-12' is shorter than the 1 ms minimum"},
+        BadInput{"OpTimeoutZero", {"--op-timeout", "0"},
+                 "--op-timeout: '0' is out of range; accepted: greater than 0, up to 86400 seconds"},
         BadInput{"UnknownOption", {"--frobnicate"}, "The following argument was not expected: --frobnicate; see sharebench --help"},
         BadInput{"TableFileInMissingDirectory", {"--strategy", "mmap-table", "--table-file", "/nonexistent-dir/t.tbl"},
                  "table file '/nonexistent-dir/t.tbl' does not exist and cannot be created in "
