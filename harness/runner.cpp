@@ -370,7 +370,8 @@ CellResult run_cell(const CellSpec& cell, const RunSettings& settings) {
       execution.run();
     } catch (const std::exception& e) {  // figures merged before the failure are kept
       execution.abandon();
-      return fail(e.what());
+      const std::string helper = strategy->helper_failure();
+      return fail(helper.empty() ? e.what() : helper + "; " + e.what());
     }
   } catch (const std::exception& e) {  // the shared area or a fork could not be made
     return fail(e.what());

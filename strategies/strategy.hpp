@@ -123,6 +123,10 @@ class Strategy {
   virtual std::uint64_t shared_bytes() const { return 0; }
   // Processes prepare() started (servers, owners), so the runner can report their memory.
   virtual std::vector<pid_t> helper_processes() const { return {}; }
+  // If a process prepare() started has died, how ("server exited: killed by signal 9
+  // (SIGKILL)"), else "". The runner puts it in front of a failed cell's reason, since a
+  // worker only sees that its replies stopped.
+  virtual std::string helper_failure() { return ""; }
 };
 
 }  // namespace sharebench
