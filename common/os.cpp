@@ -4,6 +4,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -40,6 +41,27 @@ void Mapping::reset() noexcept {
   if (address_ != nullptr) ::munmap(address_, size_);
   address_ = nullptr;
   size_ = 0;
+}
+
+PrivateDir::PrivateDir(const std::string& prefix) {
+  std::string templ = "/tmp/" + prefix + "-XXXXXX";
+  if (::mkdtemp(templ.data()) == nullptr) throw_errno("cannot create a private directory " + templ);
+  path_ = templ;
+}
+
+PrivateDir& PrivateDir::operator=(PrivateDir&& other) noexcept {
+  if (this != &other) {
+    reset();
+    path_ = std::exchange(other.path_, {});
+  }
+  return *this;
+}
+
+void PrivateDir::reset() noexcept {
+  if (path_.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+  path_.clear();
 }
 
 std::string random_hex(std::size_t bytes) {

@@ -53,6 +53,26 @@ class Mapping {
   std::size_t size_ = 0;
 };
 
+// A private directory (mode 0700, made by mkdtemp) for a run's sockets; removed with
+// everything in it when the owner is destroyed.
+class PrivateDir {
+ public:
+  PrivateDir() = default;
+  // Creates /tmp/<prefix>-XXXXXX.
+  explicit PrivateDir(const std::string& prefix);
+  PrivateDir(PrivateDir&& other) noexcept : path_(std::exchange(other.path_, {})) {}
+  PrivateDir& operator=(PrivateDir&& other) noexcept;
+  PrivateDir(const PrivateDir&) = delete;
+  PrivateDir& operator=(const PrivateDir&) = delete;
+  ~PrivateDir() { reset(); }
+
+  const std::string& path() const { return path_; }
+  void reset() noexcept;
+
+ private:
+  std::string path_;
+};
+
 // `bytes` random bytes from the kernel, as lowercase hex.
 std::string random_hex(std::size_t bytes);
 

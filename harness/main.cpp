@@ -182,6 +182,7 @@ struct Options {
   std::string keys, value_size, hit_ratio, read_ratio, dist;
   std::string shm_size;
   std::string op_timeout = "2";
+  std::string transport = "zmq", endpoint, connect, pipeline = "1", add_mode = "atomic";
   std::string seed = "1";
   std::string batch = "auto";
   std::string latency_sample = "auto";
@@ -245,6 +246,17 @@ RunPlan make_plan(const Options& o) {
   if (!o.shm_size.empty()) s.strategy_options.shm_size = parse_size("--shm-size", o.shm_size);
   s.strategy_options.op_timeout =
       std::chrono::duration_cast<std::chrono::milliseconds>(seconds_option("--op-timeout", o.op_timeout, false));
+  if (o.transport != "zmq" && o.transport != "uds") {
+    throw UsageError("--transport: unknown transport '" + o.transport + "'; accepted: zmq, uds");
+  }
+  s.strategy_options.transport = o.transport;
+  s.strategy_options.endpoint = o.endpoint;
+  s.strategy_options.connect = o.connect;
+  s.strategy_options.pipeline = parse_integer<std::size_t>("--pipeline", o.pipeline, 1, 1024);
+  if (o.add_mode != "atomic" && o.add_mode != "rmw") {
+    throw UsageError("--add-mode: unknown mode '" + o.add_mode + "'; accepted: atomic, rmw");
+  }
+  s.strategy_options.add_read_modify_write = o.add_mode == "rmw";
   return plan;
 }
 
@@ -272,7 +284,24 @@ nlohmann::json settings_json(const Options& o, const RunPlan& plan) {
           {"table_file", o.table_file},
           {"shm_size", o.shm_size.empty() ? "auto" : o.shm_size},
           {"op_timeout_s", std::chrono::duration<double>(s.strategy_options.op_timeout).count()},
+          {"transport", o.transport},
+          {"endpoint", o.endpoint},
+          {"connect", o.connect},
+          {"pipeline", s.strategy_options.pipeline},
+          {"add_mode", o.add_mode},
           {"workloads", workloads}};
+}
+
+int serve_command(const Options& o, const RunPlan& plan) {
+  if (plan.workloads.size() != 1) throw UsageError("serve: give one --workload, not " + o.workloads);
+  if (o.endpoint.empty()) throw UsageError("serve: --endpoint is required (ipc://PATH or tcp://HOST:PORT)");
+  if (!o.connect.empty()) throw UsageError("serve: --connect is for runs that use a server, not for serve");
+  const Dataset dataset = build_dataset(plan.workloads.front());
+  try {
+    return serve_dictionary(dataset, plan.settings.strategy_options);
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
 }
 
 int run(int argc, char** argv) {
@@ -310,8 +339,24 @@ int run(int argc, char** argv) {
   app.add_option("--op-timeout", o.op_timeout,
                  "Seconds an operation may wait (for a reply, a lock) before the cell fails")
       ->capture_default_str();
+  app.add_option("--transport", o.transport, "socket-manager: zmq (ZeroMQ DEALER/ROUTER) or uds (Unix socket)")
+      ->capture_default_str();
+  app.add_option("--endpoint", o.endpoint,
+                 "socket-manager: where its server listens: ipc://PATH or tcp://HOST:PORT (zmq), a path (uds); "
+                 "default: a private ipc path");
+  app.add_option("--connect", o.connect, "socket-manager: use the server already listening there (sharebench serve)");
+  app.add_option("--pipeline", o.pipeline, "socket-manager: requests in flight per worker (1 = synchronous, 1..1024)")
+      ->capture_default_str();
+  app.add_option("--add-mode", o.add_mode,
+                 "socket-manager: atomic (the server adds) or rmw (a get then a put, as Manager proxies do)")
+      ->capture_default_str();
   app.add_option("--shm-size", o.shm_size, "shm-map: segment size, e.g. 512M (default: sized from the dataset)");
 
+  CLI::App* serve = app.add_subcommand(
+      "serve",
+      "Run socket-manager's server alone, for workers elsewhere (--connect): it serves the dataset of "
+      "--workload (one), --keys, --value-size and --seed on --endpoint until SIGINT/SIGTERM");
+  serve->fallthrough();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -324,9 +369,13 @@ int run(int argc, char** argv) {
   }
 
   RunPlan plan = make_plan(o);
+  if (*serve) return serve_command(o, plan);
+  std::vector<std::string> option_warnings;
   try {
     if (!o.out.empty()) check_writable(o.out);
-    for (const StrategyInfo* s : plan.strategies) s->make(plan.settings.strategy_options)->check_options();
+    for (const StrategyInfo* s : plan.strategies) {
+      for (std::string& w : s->make(plan.settings.strategy_options)->check_options()) option_warnings.push_back(std::move(w));
+    }
   } catch (const Error& e) {
     throw UsageError(e.what());
   }
@@ -338,6 +387,7 @@ int run(int argc, char** argv) {
   report.context.calibration_lookups_per_second = measure_calibration();
   report.settings = settings_json(o, plan);
   report.warnings = run_warnings(plan, report);
+  report.warnings.insert(report.warnings.end(), option_warnings.begin(), option_warnings.end());
 
   install_interrupt_handlers();
   ConsoleTable table(std::cout);
@@ -346,6 +396,7 @@ int run(int argc, char** argv) {
   run_sweep(plan, report, table);
   const std::size_t printed = report.warnings.size();
   report.warnings = run_warnings(plan, report);  // now also about the cells that ran
+  report.warnings.insert(report.warnings.end(), option_warnings.begin(), option_warnings.end());
   table.warnings({report.warnings.begin() + static_cast<std::ptrdiff_t>(printed), report.warnings.end()});
 
   if (!o.out.empty()) write_report_file(report, report_destination(o.out));

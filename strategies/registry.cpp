@@ -3,6 +3,7 @@
 #include "strategies/mmap_table/mmap_table.hpp"
 #include "strategies/null/null_strategy.hpp"
 #include "strategies/shm_map/shm_map.hpp"
+#include "strategies/socket_manager/socket_manager.hpp"
 
 namespace sharebench {
 namespace {
@@ -15,11 +16,18 @@ constexpr StrategyInfo kStrategies[] = {
     {"shm-map",
      "mutable hash map in a shared-memory segment; seqlock reads, locked puts, lock-free atomic adds",
      make_shm_map_strategy},
+    {"socket-manager",
+     "a server process owns the dict; every op is a request over ZeroMQ or a Unix socket (Manager().dict())",
+     make_socket_manager_strategy},
 };
 
 }  // namespace
 
 std::span<const StrategyInfo> registered_strategies() { return kStrategies; }
+
+int serve_dictionary(const Dataset& dataset, const StrategyOptions& options) {
+  return serve_socket_manager(dataset, options);
+}
 
 const StrategyInfo* find_strategy(std::string_view name) {
   for (const StrategyInfo& info : kStrategies) {

@@ -19,4 +19,8 @@ struct StrategyInfo {
 std::span<const StrategyInfo> registered_strategies();
 const StrategyInfo* find_strategy(std::string_view name);  // nullptr if unknown
 
+// `sharebench serve`: socket-manager's server, standalone, for workers on other hosts
+// (`--connect`). Runs until SIGINT/SIGTERM; returns the exit status.
+int serve_dictionary(const Dataset& dataset, const StrategyOptions& options);
+
 }  // namespace sharebench

@@ -95,12 +95,16 @@ struct StrategyOptions {
   // Every named OS object (segment, queue, socket directory) starts with this prefix, which
   // carries "sharebench", the run id and the coordinator pid; unique per run and unguessable.
   std::string object_prefix = "sharebench";
-  // Directory for sockets and other files of this run; created 0700 by the harness.
-  std::string run_dir;
   std::chrono::milliseconds op_timeout{2000};  // request/reply strategies: a reply's deadline
 
   std::string table_file;  // mmap-table: build the image into this file, or map it if present
   std::uint64_t shm_size = 0;  // shm-map: segment bytes; 0 sizes it from the dataset
+
+  std::string transport = "zmq";  // socket-manager: zmq or uds
+  std::string endpoint;  // socket-manager: where its server listens; "" = a private ipc path
+  std::string connect;  // socket-manager: use the server already listening there
+  std::size_t pipeline = 1;  // socket-manager: requests in flight per worker
+  bool add_read_modify_write = false;  // socket-manager: add() as get + put, as Manager proxies do
 };
 
 // Lives in the coordinator and owns every shared resource of one cell.
@@ -109,8 +113,9 @@ class Strategy {
   virtual ~Strategy() = default;
   virtual Capabilities capabilities() const = 0;
   // Once, before the run starts: throws Error if the options cannot work (a corrupt table
-  // file, a directory that does not exist), so bad input is refused before anything runs.
-  virtual void check_options() const {}
+  // file, a directory that does not exist), so bad input is refused before anything runs;
+  // returns warnings about options that work but deserve one (no authentication).
+  virtual std::vector<std::string> check_options() const { return {}; }
   // In the coordinator, before fork: build, create, preload, start helper processes.
   virtual void prepare(const Dataset& dataset) = 0;
   // In a worker, after fork. `worker` is 0..N-1 (N for the final checker).

@@ -43,7 +43,7 @@ TEST_P(BadInputTest, ExitsTwoWithOneLine) {
 INSTANTIATE_TEST_SUITE_P(
     Cli, BadInputTest,
     ::testing::Values(
-        BadInput{"UnknownStrategy", {"--strategy", "bogus"}, "--strategy: unknown strategy 'bogus'; accepted: all, null, mmap-table, shm-map"},
+        BadInput{"UnknownStrategy", {"--strategy", "bogus"}, "--strategy: unknown strategy 'bogus'; accepted: all, null, mmap-table, shm-map, socket-manager"},
         BadInput{"UnknownWorkload", {"--workload", "bogus"}, "--workload: unknown workload 'bogus'; accepted: all, read, read-zipf, mixed, update, write, counter"},
         BadInput{"ProcsZero", {"--procs", "0"}, "--procs: '0' is out of range; accepted: 1 to 1024"},
         BadInput{"ProcsNegative", {"--procs", "-3"}, "--procs: '-3' is out of range; accepted: 1 to 1024"},
@@ -70,6 +70,20 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"DurationTooShort", {"--duration", "1e-12"}, "--duration: '1e-12' is shorter than the 1 ms minimum"},
         BadInput{"OpTimeoutZero", {"--op-timeout", "0"},
                  "--op-timeout: '0' is out of range; accepted: greater than 0, up to 86400 seconds"},
+        BadInput{"UnknownTransport", {"--transport", "pigeon"}, "--transport: unknown transport 'pigeon'; accepted: zmq, uds"},
+        BadInput{"PipelineZero", {"--pipeline", "0"}, "--pipeline: '0' is out of range; accepted: 1 to 1024"},
+        BadInput{"UnknownAddMode", {"--add-mode", "maybe"}, "--add-mode: unknown mode 'maybe'; accepted: atomic, rmw"},
+        BadInput{"EndpointNotAnEndpoint", {"--strategy", "socket-manager", "--endpoint", "http://x"},
+                 "--endpoint: 'http://x' is not an endpoint; accepted: ipc://PATH, tcp://HOST:PORT"},
+        BadInput{"EndpointPortOutOfRange", {"--strategy", "socket-manager", "--endpoint", "tcp://127.0.0.1:70000"},
+                 "--endpoint: 'tcp://127.0.0.1:70000' is not an endpoint; accepted: ipc://PATH, tcp://HOST:PORT"},
+        BadInput{"EndpointAndConnect",
+                 {"--strategy", "socket-manager", "--endpoint", "tcp://127.0.0.1:5555", "--connect", "tcp://127.0.0.1:5556"},
+                 "--endpoint and --connect contradict each other: --endpoint starts a server there, --connect uses "
+                 "one that runs already"},
+        BadInput{"ServeWithoutEndpoint", {"serve"}, "serve: --endpoint is required (ipc://PATH or tcp://HOST:PORT)"},
+        BadInput{"ServeTwoWorkloads", {"serve", "--endpoint", "tcp://127.0.0.1:5555", "--workload", "read,mixed"},
+                 "serve: give one --workload, not read,mixed"},
         BadInput{"UnknownOption", {"--frobnicate"}, "The following argument was not expected: --frobnicate; see sharebench --help"},
         BadInput{"TableFileInMissingDirectory", {"--strategy", "mmap-table", "--table-file", "/nonexistent-dir/t.tbl"},
                  "table file '/nonexistent-dir/t.tbl' does not exist and cannot be created in "
@@ -130,7 +144,7 @@ TEST(Cli, RunPrintsTheTableAndWritesTheReport) {
   EXPECT_EQ(report["context"]["json_schema_version"], 1);
   EXPECT_EQ(report["context"]["partial"], false);
   EXPECT_GT(report["context"]["calibration"]["lookups_per_second"].get<double>(), 0);
-  ASSERT_EQ(report["benchmarks"].size(), 6u);  // null, mmap-table, shm-map x procs 1, 2
+  ASSERT_EQ(report["benchmarks"].size(), 8u);  // null, mmap-table, shm-map, socket-manager x procs 1, 2
   const auto& cell = report["benchmarks"][3];
   EXPECT_EQ(cell["name"], "mmap-table/read/procs:2");
   EXPECT_EQ(cell["status"], "ok");

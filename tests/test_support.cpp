@@ -74,6 +74,15 @@ std::vector<std::string> os_objects_with(const std::string& marker) {
   return found;
 }
 
+std::vector<std::string> tmp_entries_with(const std::string& marker) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/tmp", ec)) {
+    if (entry.path().filename().string().find(marker) != std::string::npos) found.push_back(entry.path().string());
+  }
+  return found;
+}
+
 std::string test_object_prefix() {
   static int counter = 0;
   return "sharebench-test" + std::to_string(++counter) + "-" + std::to_string(::getpid());

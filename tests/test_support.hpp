@@ -36,6 +36,8 @@ CommandResult run_sharebench(const std::vector<std::string>& args);
 // Entries of /dev/shm and /dev/mqueue whose names contain `marker` (a test's object prefix,
 // or "-PID-" for the objects of a sharebench process).
 std::vector<std::string> os_objects_with(const std::string& marker);
+// Entries directly under /tmp whose names contain `marker` (private socket directories).
+std::vector<std::string> tmp_entries_with(const std::string& marker);
 // A unique object prefix for a test's strategies, as a run would make one.
 std::string test_object_prefix();
 

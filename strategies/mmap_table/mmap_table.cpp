@@ -117,17 +117,18 @@ class MmapTableStrategy final : public Strategy {
 
   Capabilities capabilities() const override { return {.holds_data = true}; }
 
-  void check_options() const override {
-    if (table_file_.empty()) return;
+  std::vector<std::string> check_options() const override {
+    if (table_file_.empty()) return {};
     if (::access(table_file_.c_str(), F_OK) == 0) {
       const Mapping image = map_table_file(table_file_);
       TableView(image.data(), image.size(), "table file '" + table_file_ + "'");
-      return;
+      return {};
     }
     const std::string dir = parent_directory(table_file_);
     if (::access(dir.c_str(), W_OK) != 0) {
       throw_errno("table file '" + table_file_ + "' does not exist and cannot be created in '" + dir + "'");
     }
+    return {};
   }
 
   void prepare(const Dataset& dataset) override {

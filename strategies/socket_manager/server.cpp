@@ -1,0 +1,204 @@
+#include "strategies/socket_manager/server.hpp"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <unordered_map>
+#include <vector>
+#include <zmq.hpp>
+
+#include "common/error.hpp"
+#include "common/os.hpp"
+#include "strategies/socket_manager/wire.hpp"
+
+namespace sharebench::socket_manager {
+
+namespace {
+
+void serve_zmq(Dictionary& dictionary, const std::string& endpoint, int stop_fd,
+               const std::function<void(const std::string&)>& on_ready) {
+  zmq::context_t context(1);
+  zmq::socket_t router(context, zmq::socket_type::router);
+  router.set(zmq::sockopt::linger, 0);
+  try {
+    router.bind(endpoint);
+  } catch (const zmq::error_t& e) {
+    on_ready("cannot bind " + endpoint + ": " + e.what());
+    return;
+  }
+  on_ready("");
+  zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, stop_fd, ZMQ_POLLIN, 0}};
+  // Whatever has arrived is handled as one batch (up to kBatch requests).
+  constexpr std::size_t kBatch = 256;
+  std::vector<zmq::message_t> identities(kBatch), frames(kBatch);
+  std::vector<std::string_view> views;
+  std::vector<std::size_t> reply_ends;
+  std::string replies;
+  const std::string several = [] {
+    std::string f;  // a request frame that decodes to an error reply
+    f.push_back(0);
+    return f;
+  }();
+  for (;;) {
+    try {
+      zmq::poll(items, 2, std::chrono::milliseconds(-1));
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EINTR) continue;  // a signal; `serve` stops through stop_fd
+      throw;
+    }
+    if (items[1].revents != 0) return;
+    std::size_t n = 0;
+    while (n < kBatch && router.recv(identities[n], zmq::recv_flags::dontwait)) {
+      if (!identities[n].more()) continue;  // a ROUTER always sees identity + frame
+      if (!router.recv(frames[n], zmq::recv_flags::none)) break;
+      if (frames[n].more()) {  // a request is one frame: drain the rest and refuse it
+        zmq::message_t extra;
+        while (router.recv(extra, zmq::recv_flags::none) && extra.more()) {
+        }
+        frames[n].rebuild(several.data(), several.size());
+      }
+      ++n;
+    }
+    views.clear();
+    for (std::size_t i = 0; i < n; ++i) views.push_back(frames[i].to_string_view());
+    replies.clear();
+    reply_ends.clear();
+    dictionary.handle(views, replies, false, &reply_ends);
+    for (std::size_t i = 0, begin = 0; i < n; begin = reply_ends[i++]) {
+      router.send(identities[i], zmq::send_flags::sndmore);
+      router.send(zmq::buffer(replies.data() + begin, reply_ends[i] - begin), zmq::send_flags::none);
+    }
+  }
+}
+
+// One client connection of the UDS server.
+struct Connection {
+  UniqueFd fd;
+  std::string in;  // bytes received, not yet handled
+  std::size_t consumed = 0;
+  std::string out;  // replies not yet written
+  bool close_after_write = false;
+  bool watching_writes = false;  // EPOLLOUT is registered
+};
+
+void serve_uds(Dictionary& dictionary, const std::string& path, int stop_fd,
+               const std::function<void(const std::string&)>& on_ready) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.size() >= sizeof address.sun_path) {
+    on_ready("socket path '" + path + "' is longer than " + std::to_string(sizeof address.sun_path - 1) + " bytes");
+    return;
+  }
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!listener || ::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::listen(listener.get(), 1024) != 0) {
+    on_ready("cannot listen on '" + path + "': " + std::strerror(errno));
+    return;
+  }
+  UniqueFd epoll(::epoll_create1(EPOLL_CLOEXEC));
+  auto watch = [&](int fd, std::uint32_t events, int op) {
+    epoll_event e{};
+    e.events = events;
+    e.data.fd = fd;
+    ::epoll_ctl(epoll.get(), op, fd, &e);
+  };
+  watch(listener.get(), EPOLLIN, EPOLL_CTL_ADD);
+  watch(stop_fd, EPOLLIN, EPOLL_CTL_ADD);
+  on_ready("");
+
+  std::unordered_map<int, Connection> connections;
+  std::vector<std::string_view> frames;
+  // Every system call counts here: a synchronous client waits for each one.
+  auto flush = [&](Connection& c) {
+    while (!c.out.empty()) {
+      const ssize_t n = ::send(c.fd.get(), c.out.data(), c.out.size(), MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EAGAIN) break;
+        return false;  // the client is gone
+      }
+      c.out.erase(0, static_cast<std::size_t>(n));
+    }
+    if (c.out.empty() == c.watching_writes) {  // register EPOLLOUT only while replies wait
+      c.watching_writes = !c.out.empty();
+      watch(c.fd.get(), c.watching_writes ? EPOLLIN | EPOLLOUT : EPOLLIN, EPOLL_CTL_MOD);
+    }
+    return !(c.out.empty() && c.close_after_write);
+  };
+  auto read_and_handle = [&](Connection& c) {
+    char chunk[65536];
+    for (;;) {
+      const ssize_t n = ::recv(c.fd.get(), chunk, sizeof chunk, 0);
+      if (n == 0) return false;
+      if (n < 0) {
+        if (errno == EAGAIN) break;
+        return false;
+      }
+      c.in.append(chunk, static_cast<std::size_t>(n));
+      // A short read drained the socket; epoll (level-triggered) reports anything newer.
+      if (static_cast<std::size_t>(n) < sizeof chunk) break;
+    }
+    try {
+      frames.clear();
+      std::string_view frame;
+      while (std::size_t used = next_stream_frame(std::string_view(c.in).substr(c.consumed), &frame)) {
+        frames.push_back(frame);
+        c.consumed += used;
+      }
+      dictionary.handle(frames, c.out, true);
+    } catch (const Error& e) {  // an impossible length: the stream cannot be resynchronised
+      std::string reply;
+      encode_reply(reply, {WireStatus::error, 0, e.what()});
+      append_length_prefix(c.out, reply.size());
+      c.out += reply;
+      c.close_after_write = true;
+      c.in.clear();
+      c.consumed = 0;
+    }
+    if (c.consumed > 0 && c.consumed == c.in.size()) {
+      c.in.clear();
+      c.consumed = 0;
+    }
+    return flush(c);
+  };
+
+  epoll_event events[64];
+  for (;;) {
+    const int n = ::epoll_wait(epoll.get(), events, 64, -1);
+    if (n < 0 && errno == EINTR) continue;
+    for (int i = 0; i < n; ++i) {
+      const int fd = events[i].data.fd;
+      if (fd == stop_fd) return;
+      if (fd == listener.get()) {
+        for (int client; (client = ::accept4(listener.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0;) {
+          connections[client].fd.reset(client);
+          watch(client, EPOLLIN, EPOLL_CTL_ADD);
+        }
+        continue;
+      }
+      auto it = connections.find(fd);
+      if (it == connections.end()) continue;
+      bool alive = true;
+      if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) alive = read_and_handle(it->second);
+      if (alive && (events[i].events & EPOLLOUT)) alive = flush(it->second);
+      if (!alive) connections.erase(it);  // closes the fd, which leaves the epoll set
+    }
+  }
+}
+
+}  // namespace
+
+void run_server(Dictionary& dictionary, Transport transport, const std::string& endpoint, int stop_fd,
+                const std::function<void(const std::string&)>& on_ready) {
+  if (transport == Transport::zmq) {
+    serve_zmq(dictionary, endpoint, stop_fd, on_ready);
+  } else {
+    serve_uds(dictionary, endpoint, stop_fd, on_ready);
+  }
+}
+
+}  // namespace sharebench::socket_manager

@@ -1,0 +1,402 @@
+// socket-manager: the wire codec and its malformed frames, the server's dictionary, both
+// transports end to end, the Manager pitfall (read-modify-write adds lose updates), a server
+// killed mid-run, and serve/--connect on 127.0.0.1.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <zmq.hpp>
+
+#include "common/error.hpp"
+#include "common/os.hpp"
+#include "harness/runner.hpp"
+#include "strategies/socket_manager/client.hpp"
+#include "strategies/socket_manager/dictionary.hpp"
+#include "strategies/socket_manager/socket_manager.hpp"
+#include "strategies/socket_manager/wire.hpp"
+#include "tests/test_support.hpp"
+
+namespace sharebench {
+namespace {
+
+using namespace socket_manager;
+using namespace std::chrono_literals;
+
+// ----- the codec -----
+
+std::string request_frame(WireOp op, std::uint32_t id, std::string_view key, std::string_view value) {
+  std::string frame;
+  encode_request(frame, {op, id, key, value});
+  return frame;
+}
+
+TEST(Wire, RequestsAndRepliesRoundTripWithBinaryBytes) {
+  const std::string key("k\0y", 3), value("\0v\0", 3);
+  Request r;
+  const std::string frame = request_frame(WireOp::put, 77, key, value);
+  ASSERT_EQ(decode_request(frame, r), "");
+  EXPECT_EQ(r.op, WireOp::put);
+  EXPECT_EQ(r.id, 77u);
+  EXPECT_EQ(r.key, key);
+  EXPECT_EQ(r.value, value);
+
+  std::string reply_frame;
+  encode_reply(reply_frame, {WireStatus::found, 9, value});
+  Reply reply;
+  ASSERT_EQ(decode_reply(reply_frame, reply), "");
+  EXPECT_EQ(reply.status, WireStatus::found);
+  EXPECT_EQ(reply.id, 9u);
+  EXPECT_EQ(reply.value, value);
+
+  std::int64_t n = 0;
+  ASSERT_TRUE(decode_int64(encode_int64(-5), &n));
+  EXPECT_EQ(n, -5);
+  EXPECT_FALSE(decode_int64("1234567", &n));
+}
+
+TEST(Wire, EveryMalformedRequestIsNamed) {
+  Request r;
+  const std::string good = request_frame(WireOp::get, 5, "key", "");
+  EXPECT_EQ(decode_request(good.substr(0, 10), r), "truncated request: 10 bytes, header is 16");
+  EXPECT_EQ(decode_request("", r), "truncated request: 0 bytes, header is 16");
+  std::string bad_version = good;
+  bad_version[1] = 9;
+  EXPECT_EQ(decode_request(bad_version, r), "wire version 9, expected 1");
+  EXPECT_EQ(r.id, 5u) << "the id is known as soon as the header is, so the error reply can name it";
+  std::string bad_op = good;
+  bad_op[0] = 42;
+  EXPECT_EQ(decode_request(bad_op, r), "unknown op 42");
+  EXPECT_EQ(decode_request(good + "x", r), "request sizes (key 3, value 0) do not match the frame's 20 bytes");
+  EXPECT_EQ(decode_request(good.substr(0, good.size() - 1), r),
+            "request sizes (key 3, value 0) do not match the frame's 18 bytes");
+  std::string huge_key = good;
+  huge_key[8] = '\xff';
+  huge_key[11] = '\xff';
+  EXPECT_NE(decode_request(huge_key, r).find("do not match"), std::string::npos);
+  EXPECT_EQ(decode_request(request_frame(WireOp::add, 1, "c", "1234"), r), "add needs an 8-byte delta");
+}
+
+TEST(Wire, MalformedRepliesAndStreamFrames) {
+  Reply reply;
+  EXPECT_EQ(decode_reply("abc", reply), "truncated reply: 3 bytes, header is 12");
+  std::string frame;
+  encode_reply(frame, {WireStatus::done, 1, "v"});
+  frame[0] = 7;
+  EXPECT_EQ(decode_reply(frame, reply), "unknown reply status 7");
+
+  std::string stream;
+  append_length_prefix(stream, 3);
+  stream += "ab";
+  std::string_view out;
+  EXPECT_EQ(next_stream_frame(stream, &out), 0u) << "incomplete: wait for more";
+  stream += "c";
+  EXPECT_EQ(next_stream_frame(stream, &out), 7u);
+  EXPECT_EQ(out, "abc");
+  std::string absurd;
+  append_length_prefix(absurd, kMaxFrame + 1);
+  EXPECT_THROW(next_stream_frame(absurd, &out), Error);
+}
+
+// ----- the dictionary -----
+
+TEST(Dictionary, HandlesEveryOpAndKeepsServingAfterABadFrame) {
+  Dataset d;
+  d.add("a", "1");
+  d.add_counter("c");
+  Dictionary dict(d);
+  const std::vector<std::string> frames = {
+      request_frame(WireOp::get, 1, "a", ""),         "garbage",
+      request_frame(WireOp::put, 2, "b", "bee"),      request_frame(WireOp::get, 3, "b", ""),
+      request_frame(WireOp::add, 4, "c", encode_int64(5)), request_frame(WireOp::add, 5, "a", encode_int64(1)),
+      request_frame(WireOp::get, 6, "zz", ""),        request_frame(WireOp::reset, 7, "", ""),
+      request_frame(WireOp::get, 8, "b", ""),         request_frame(WireOp::hello, 9, "", "")};
+  const std::vector<std::string_view> views(frames.begin(), frames.end());
+  std::string out;
+  std::vector<std::size_t> ends;
+  dict.handle(views, out, false, &ends);
+  ASSERT_EQ(ends.size(), frames.size());
+  std::vector<Reply> replies(frames.size());
+  for (std::size_t i = 0, begin = 0; i < ends.size(); begin = ends[i++]) {
+    ASSERT_EQ(decode_reply(std::string_view(out).substr(begin, ends[i] - begin), replies[i]), "");
+  }
+  EXPECT_EQ(replies[0].status, WireStatus::found);
+  EXPECT_EQ(replies[0].value, "1");
+  EXPECT_EQ(replies[1].status, WireStatus::error);
+  EXPECT_EQ(replies[1].value, "truncated request: 7 bytes, header is 16");
+  EXPECT_EQ(replies[2].status, WireStatus::done);
+  EXPECT_EQ(replies[3].value, "bee");
+  std::int64_t n = 0;
+  ASSERT_TRUE(decode_int64(replies[4].value, &n));
+  EXPECT_EQ(n, 5);
+  EXPECT_EQ(replies[5].status, WireStatus::error) << "add on a non-counter";
+  EXPECT_EQ(replies[6].status, WireStatus::absent);
+  EXPECT_EQ(replies[8].status, WireStatus::absent) << "reset forgot the put";
+  EXPECT_EQ(replies[9].value.size(), 16u);
+  EXPECT_EQ(dict.bad_frames(), 1u);
+}
+
+TEST(Dictionary, GrowsAndOverwritesBeyondItsFirstSize) {
+  Dictionary dict(Dataset{});
+  for (int i = 0; i < 10'000; ++i) dict.put("k" + std::to_string(i), std::string(static_cast<std::size_t>(i % 50), 'x'));
+  dict.put("k7", "a longer value than before");
+  std::string_view v;
+  ASSERT_TRUE(dict.get("k7", &v));
+  EXPECT_EQ(v, "a longer value than before");
+  ASSERT_TRUE(dict.get("k9999", &v));
+  EXPECT_EQ(v.size(), 9999u % 50);
+  EXPECT_FALSE(dict.get("k10000", &v));
+  EXPECT_EQ(dict.size(), 10'000u);
+}
+
+// ----- end to end, both transports -----
+
+
+class SocketManagerRun : public ::testing::TestWithParam<const char*> {
+ protected:
+  SocketManagerRun() {
+    settings.duration = 400ms;
+    settings.warmup = 0ms;
+    settings.strategy_options.object_prefix = testing::test_object_prefix();
+    settings.strategy_options.transport = GetParam();
+    settings.strategy_options.op_timeout = 1000ms;
+  }
+  void use(const char* name, std::uint64_t keys = 2'000) {
+    workload = *find_workload(name);
+    if (workload.keys > 0) workload.keys = keys;
+    dataset = build_dataset(workload);
+    schedule = std::make_unique<OpSchedule>(workload, settings.seed);
+  }
+  CellResult run(int procs, const StrategyInfo& info = *find_strategy("socket-manager")) {
+    return run_cell(CellSpec{&info, &workload, &dataset, schedule.get(), procs, 0}, settings);
+  }
+  void TearDown() override {
+    const std::string& prefix = settings.strategy_options.object_prefix;
+    EXPECT_EQ(testing::os_objects_with(prefix), std::vector<std::string>{});
+    EXPECT_EQ(testing::tmp_entries_with(prefix), std::vector<std::string>{}) << "socket directory left behind";
+  }
+  RunSettings settings;
+  WorkloadSpec workload;
+  Dataset dataset;
+  std::unique_ptr<OpSchedule> schedule;
+};
+
+TEST_P(SocketManagerRun, ReadAndMixedReadOnlyValidValuesAndCounterLosesNothing) {
+  for (const char* name : {"read", "mixed", "counter"}) {
+    use(name);
+    for (int procs : {1, 2, 4}) {
+      const CellResult r = run(procs);
+      ASSERT_EQ(r.status, CellStatus::ok) << name << " procs " << procs << ": " << r.reason;
+      EXPECT_GT(r.ops, 0u);
+      EXPECT_EQ(r.check.mismatches, 0u);
+      EXPECT_EQ(r.check.lost_updates, 0u);
+      EXPECT_EQ(r.helper_pss_kib.size(), 1u);
+    }
+  }
+}
+
+TEST_P(SocketManagerRun, PipelinedRequestsAreMatchedToTheirReplies) {
+  settings.strategy_options.pipeline = 16;
+  for (const char* name : {"update", "counter"}) {
+    use(name);
+    const CellResult r = run(2);
+    ASSERT_EQ(r.status, CellStatus::ok) << r.reason;
+    EXPECT_EQ(r.batch, 16u);
+    EXPECT_EQ(r.check.mismatches, 0u);
+    EXPECT_EQ(r.check.lost_updates, 0u);
+  }
+}
+
+TEST_P(SocketManagerRun, ReadModifyWriteAddsLoseUpdatesAsManagerProxiesDo) {
+  settings.strategy_options.add_read_modify_write = true;
+  settings.duration = 1000ms;
+  use("counter");
+  const CellResult r = run(4);
+  ASSERT_EQ(r.status, CellStatus::ok) << "losing adds without claiming atomicity is the finding: " << r.reason;
+  EXPECT_GT(r.adds, 1000u);
+  EXPECT_GT(r.check.lost_adds, 0) << "4 processes doing get-then-put on 16 keys must collide";
+}
+
+// Kills the server from inside worker 0 once it has done some operations.
+class KillServerMidRun final : public Strategy {
+ public:
+  explicit KillServerMidRun(const StrategyOptions& o) : inner_(make_socket_manager_strategy(o)) {}
+  Capabilities capabilities() const override { return inner_->capabilities(); }
+  void prepare(const Dataset& d) override {
+    inner_->prepare(d);
+    server_ = inner_->helper_processes().at(0);
+  }
+  std::unique_ptr<Client> connect(int worker) override {
+    struct Killer final : Client {
+      std::unique_ptr<Client> inner;
+      pid_t server = 0;
+      int ops = 0;
+      bool get(std::string_view k, std::string& v) override {
+        if (server != 0 && ++ops == 500) ::kill(server, SIGKILL);
+        return inner->get(k, v);
+      }
+      void put(std::string_view k, std::string_view v) override { inner->put(k, v); }
+      std::int64_t add(std::string_view k, std::int64_t d) override { return inner->add(k, d); }
+    };
+    auto c = std::make_unique<Killer>();
+    c->inner = inner_->connect(worker);
+    c->server = worker == 0 ? server_ : 0;
+    return c;
+  }
+  void teardown() noexcept override { inner_->teardown(); }
+  std::string helper_failure() override { return inner_->helper_failure(); }
+
+ private:
+  std::unique_ptr<Strategy> inner_;
+  pid_t server_ = 0;
+};
+
+TEST_P(SocketManagerRun, AServerKilledMidRunFailsTheCellWithItsSignalAndLeavesNothing) {
+  settings.duration = 3000ms;
+  use("read");
+  const StrategyInfo killer{"killer", "test", [](const StrategyOptions& o) -> std::unique_ptr<Strategy> {
+                              return std::make_unique<KillServerMidRun>(o);
+                            }};
+  const auto start = std::chrono::steady_clock::now();
+  const CellResult r = run(2, killer);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.status, CellStatus::failed);
+  EXPECT_EQ(r.reason.rfind("server exited: killed by signal 9 (SIGKILL); worker ", 0), 0u) << r.reason;
+  // The kill comes within the first few ms of a 3 s window: failing well before the window
+  // ends shows the failure is detected by the op timeout (1 s), not by the window's end.
+  EXPECT_LT(elapsed, 2500ms) << r.reason;
+  const CellResult next = run(2);
+  EXPECT_EQ(next.status, CellStatus::ok) << "the next cell runs normally: " << next.reason;
+}
+
+TEST_P(SocketManagerRun, TheServerAnswersAfterABadFrame) {
+  use("read", 100);
+  auto strategy = make_socket_manager_strategy(settings.strategy_options);
+  strategy->prepare(dataset);
+  const std::string dir = testing::tmp_entries_with(settings.strategy_options.object_prefix).at(0);
+  const std::string path = dir + "/manager.sock";
+  {
+    if (std::string(GetParam()) == "zmq") {
+      zmq::context_t context(1);
+      zmq::socket_t dealer(context, zmq::socket_type::dealer);
+      dealer.set(zmq::sockopt::linger, 0);
+      dealer.set(zmq::sockopt::rcvtimeo, 2000);
+      dealer.connect("ipc://" + path);
+      zmq::message_t reply;
+      dealer.send(zmq::str_buffer("not a frame"));
+      ASSERT_TRUE(dealer.recv(reply));
+      Reply r;
+      ASSERT_EQ(decode_reply(reply.to_string_view(), r), "");
+      EXPECT_EQ(r.status, WireStatus::error);
+      dealer.send(zmq::str_buffer("two"), zmq::send_flags::sndmore);
+      dealer.send(zmq::str_buffer("frames"));
+      ASSERT_TRUE(dealer.recv(reply));
+      ASSERT_EQ(decode_reply(reply.to_string_view(), r), "");
+      EXPECT_EQ(r.status, WireStatus::error);
+    } else {
+      // An absurd length: the server replies with an error and closes that connection.
+      UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM, 0));
+      sockaddr_un address{};
+      address.sun_family = AF_UNIX;
+      std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+      ASSERT_EQ(::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+      const std::string absurd = "\xff\xff\xff\xff";
+      ASSERT_EQ(::send(fd.get(), absurd.data(), 4, 0), 4);
+      char buffer[256];
+      const ssize_t n = ::recv(fd.get(), buffer, sizeof buffer, MSG_WAITALL);
+      ASSERT_GT(n, 16);
+      Reply r;
+      ASSERT_EQ(decode_reply(std::string_view(buffer + 4, static_cast<std::size_t>(n) - 4), r), "");
+      EXPECT_EQ(r.status, WireStatus::error);
+      EXPECT_NE(std::string(r.value).find("exceeds"), std::string::npos);
+    }
+    // Everyone else is still served.
+    auto client = strategy->connect(0);
+    std::string value;
+    EXPECT_TRUE(client->get("0", value));
+    EXPECT_FALSE(client->get("1", value));
+  }
+  strategy->teardown();
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, SocketManagerRun, ::testing::Values("zmq", "uds"),
+                         [](const ::testing::TestParamInfo<const char*>& p) { return std::string(p.param); });
+
+// ----- serve and --connect -----
+
+int free_tcp_port() {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM, 0));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t size = sizeof address;
+  ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &size);
+  return ntohs(address.sin_port);
+}
+
+TEST(Serve, ARunUsesAServerStartedApartOnLoopback) {
+  const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(free_tcp_port());
+  testing::ScratchDir dir;
+  const std::string log = dir.file("serve.log");
+  const pid_t server = ::fork();
+  if (server == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(fd, 2);
+    ::execl(SHAREBENCH_BINARY, SHAREBENCH_BINARY, "serve", "--endpoint", endpoint.c_str(), "--workload", "mixed",
+            "--keys", "3000", nullptr);
+    ::_exit(127);
+  }
+  for (int i = 0; i < 200 && testing::read_file(log).find("listening") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_NE(testing::read_file(log).find("sharebench serve: listening on " + endpoint), std::string::npos)
+      << testing::read_file(log);
+
+  const std::string out = dir.file("run.json");
+  const auto r = testing::run_sharebench({"--strategy", "socket-manager", "--connect", endpoint, "--workload",
+                                          "mixed", "--keys", "3000", "--procs", "1,2", "--duration", "0.3",
+                                          "--out", out});
+  EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+  const auto report = nlohmann::json::parse(testing::read_file(out));
+  for (const auto& cell : report["benchmarks"]) {
+    EXPECT_EQ(cell["status"], "ok") << cell["reason"];
+    EXPECT_EQ(cell["check"]["mismatches"], 0);
+    EXPECT_EQ(cell["check"]["lost_updates"], 0);
+  }
+  // Another dataset is refused by name.
+  const auto other = testing::run_sharebench({"--strategy", "socket-manager", "--connect", endpoint, "--workload",
+                                              "mixed", "--keys", "4000", "--duration", "0.1"});
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_NE(other.out.find("holds another dataset (3000 keys; this cell has 4000)"), std::string::npos) << other.out;
+
+  ::kill(server, SIGINT);
+  int status = 0;
+  ::waitpid(server, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << testing::read_file(log);
+  EXPECT_NE(testing::read_file(log).find("sharebench serve: stopped"), std::string::npos);
+}
+
+TEST(Serve, ANonLoopbackEndpointIsWarnedAbout) {
+  // Validation only: the warning is given before anything listens (bad --keys stops the run).
+  const auto r = testing::run_sharebench({"--strategy", "socket-manager", "--endpoint", "tcp://0.0.0.0:1",
+                                          "--keys", "0"});
+  EXPECT_EQ(r.exit_code, 2);
+  const auto warned = testing::run_sharebench({"--strategy", "socket-manager", "--endpoint", "tcp://0.0.0.0:" +
+                                               std::to_string(free_tcp_port()), "--keys", "100", "--duration",
+                                               "0.05", "--warmup", "0"});
+  EXPECT_NE(warned.out.find("***WARNING*** socket-manager listens on tcp://0.0.0.0:"), std::string::npos)
+      << warned.out << warned.err;
+  EXPECT_NE(warned.out.find("no authentication"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sharebench
