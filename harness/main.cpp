@@ -189,6 +189,7 @@ struct Options {
   std::string out;
   std::string table_file;
   bool list = false;
+  bool aggregates_only = false;
 };
 
 // Refuses a workload whose dataset could not fit in memory, before anything is built: the
@@ -319,7 +320,10 @@ int run(int argc, char** argv) {
   app.add_option("--duration", o.duration, "Measured window per cell, seconds (> 0)")->capture_default_str();
   app.add_option("--warmup", o.warmup, "Warm-up before each window, seconds (>= 0), never counted")
       ->capture_default_str();
-  app.add_option("--repetitions", o.repetitions, "Times each cell runs (1..1000)")->capture_default_str();
+  app.add_option("--repetitions", o.repetitions,
+                 "Times each cell runs (1..1000); above 1, _mean/_median/_stddev/_cv aggregates follow")
+      ->capture_default_str();
+  app.add_flag("--aggregates-only", o.aggregates_only, "With --repetitions: report only the aggregates of each cell");
   app.add_option("--keys", o.keys, "Keys preloaded (overrides the workload's; 1..1e9)");
   app.add_option("--value-size", o.value_size,
                  "Bytes per value (overrides the workload's; " + std::to_string(kMinValueSize) + ".." +
@@ -383,6 +387,7 @@ int run(int argc, char** argv) {
   plan.settings.strategy_options.object_prefix = "sharebench-" + run_id + "-" + std::to_string(::getpid());
 
   RunReport report;
+  report.aggregates_only = o.aggregates_only;
   report.context = collect_context(argc, argv);
   report.context.calibration_lookups_per_second = measure_calibration();
   report.settings = settings_json(o, plan);

@@ -11,6 +11,7 @@
 
 #include "common/error.hpp"
 #include "harness/histogram.hpp"
+#include "harness/statistics.hpp"
 
 namespace sharebench {
 namespace {
@@ -64,8 +65,8 @@ json context_json(const RunReport& report) {
 }
 
 json cell_json(const CellResult& c) {
-  const double ns_per_op = c.ops > 0 ? c.window_seconds * 1e9 / static_cast<double>(c.ops) : 0.0;
-  const double cpu_ns_per_op = c.ops > 0 ? c.cpu_seconds * 1e9 / static_cast<double>(c.ops) : 0.0;
+  const double ns_per_op = c.ns_per_op();
+  const double cpu_ns_per_op = c.cpu_ns_per_op();
   std::uint32_t one_in = 0;
   json per_process = json::array();
   json worker_pss = json::array();
@@ -133,22 +134,84 @@ json cell_json(const CellResult& c) {
   return entry;
 }
 
+// The _mean, _median, _stddev and _cv entries of one cell's repetitions, shaped as Google
+// Benchmark shapes them, over the repetitions that ran ok.
+std::vector<json> aggregate_entries(const std::vector<const CellResult*>& reps, int repetitions) {
+  std::vector<const CellResult*> ok;
+  for (const CellResult* c : reps) {
+    if (c->status == CellStatus::ok) ok.push_back(c);
+  }
+  if (ok.empty()) return {};
+  auto of = [&](auto field) {
+    std::vector<double> values;
+    for (const CellResult* c : ok) values.push_back(field(*c));
+    return aggregate(values);
+  };
+  const Aggregate real = of([](const CellResult& c) { return c.ns_per_op(); });
+  const Aggregate cpu = of([](const CellResult& c) { return c.cpu_ns_per_op(); });
+  const Aggregate rate = of([](const CellResult& c) { return c.ops_per_second(); });
+  const Aggregate p50 = of([](const CellResult& c) { return static_cast<double>(c.latency.p50); });
+  const Aggregate p99 = of([](const CellResult& c) { return static_cast<double>(c.latency.p99); });
+  const Aggregate p999 = of([](const CellResult& c) { return static_cast<double>(c.latency.p999); });
+  const CellResult& first = *reps.front();
+  const std::string base = cell_name(first);
+  std::vector<json> entries;
+  for (const char* name : {"mean", "median", "stddev", "cv"}) {
+    auto pick = [&](const Aggregate& a) {
+      const std::string n = name;
+      return n == "mean" ? a.mean : n == "median" ? a.median : n == "stddev" ? a.stddev : a.cv;
+    };
+    entries.push_back({
+        {"name", base + "_" + name},
+        {"run_name", base},
+        {"run_type", "aggregate"},
+        {"repetitions", repetitions},
+        {"threads", first.procs},
+        {"aggregate_name", name},
+        {"aggregate_unit", std::string(name) == "cv" ? "percentage" : "time"},
+        {"iterations", ok.size()},
+        {"real_time", pick(real)},
+        {"cpu_time", pick(cpu)},
+        {"time_unit", "ns"},
+        {"items_per_second", pick(rate)},
+        {"strategy", first.strategy},
+        {"workload", first.workload},
+        {"procs", first.procs},
+        {"repetitions_ok", ok.size()},
+        {"latency_ns", {{"p50", pick(p50)}, {"p99", pick(p99)}, {"p999", pick(p999)}}},
+    });
+  }
+  return entries;
+}
+
 }  // namespace
 
 json to_json(const RunReport& report) {
   json benchmarks = json::array();
   // A family is a strategy/workload pair; its instances are the procs values, in run order.
+  // The repetitions of a cell are consecutive in report.cells; its aggregates follow them.
   std::map<std::string, std::pair<int, std::map<int, int>>> families;
-  for (const CellResult& c : report.cells) {
+  for (std::size_t i = 0; i < report.cells.size();) {
+    const CellResult& c = report.cells[i];
+    std::vector<const CellResult*> reps;
+    for (; i < report.cells.size() && cell_name(report.cells[i]) == cell_name(c); ++i) reps.push_back(&report.cells[i]);
     auto [family, inserted] = families.try_emplace(c.strategy + "/" + c.workload,
                                                    static_cast<int>(families.size()), std::map<int, int>{});
     auto& instances = family->second.second;
     const int instance = instances.try_emplace(c.procs, static_cast<int>(instances.size())).first->second;
-    json entry = cell_json(c);
-    entry["family_index"] = family->second.first;
-    entry["per_family_instance_index"] = instance;
-    entry["repetitions"] = report.repetitions;
-    benchmarks.push_back(std::move(entry));
+    std::vector<json> entries;
+    if (!report.aggregates_only || report.repetitions == 1) {
+      for (const CellResult* rep : reps) entries.push_back(cell_json(*rep));
+    }
+    if (report.repetitions > 1) {
+      for (json& a : aggregate_entries(reps, report.repetitions)) entries.push_back(std::move(a));
+    }
+    for (json& entry : entries) {
+      entry["family_index"] = family->second.first;
+      entry["per_family_instance_index"] = instance;
+      if (!entry.contains("repetitions")) entry["repetitions"] = report.repetitions;
+      benchmarks.push_back(std::move(entry));
+    }
   }
   return {{"context", context_json(report)}, {"benchmarks", benchmarks}};
 }

@@ -21,6 +21,7 @@ struct RunReport {
   std::vector<CellResult> cells;
   std::vector<std::string> warnings;
   int repetitions = 1;
+  bool aggregates_only = false;  // with repetitions: report the aggregates, not each run
   bool partial = false;  // the run was interrupted; `cells` holds what was measured
 };
 

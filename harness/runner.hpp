@@ -92,7 +92,9 @@ struct CellResult {
   std::vector<ProcessFigures> per_process;
   std::map<std::string, std::uint64_t> strategy_figures;  // Client::figures(), summed over workers
 
-  double ops_per_second() const { return window_seconds > 0 ? ops / window_seconds : 0; }
+  double ops_per_second() const { return window_seconds > 0 ? static_cast<double>(ops) / window_seconds : 0; }
+  double ns_per_op() const { return ops > 0 ? window_seconds * 1e9 / static_cast<double>(ops) : 0; }
+  double cpu_ns_per_op() const { return ops > 0 ? cpu_seconds * 1e9 / static_cast<double>(ops) : 0; }
 };
 
 // Runs one cell. Never throws for a failure of the cell: that is in the result.
