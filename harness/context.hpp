@@ -37,6 +37,13 @@ struct RunContext {
   // In-process std::unordered_map<std::string, std::string> lookups of present keys per
   // second, single thread, measured at the start of the run.
   double calibration_lookups_per_second = 0;
+  // What the harness itself costs per operation: the `null` strategy's ns per op, one
+  // worker, at batch 1 and at batch 16 (measured at the start of the run).
+  double harness_overhead_ns_batch_1 = 0;
+  double harness_overhead_ns_batch_16 = 0;
+  std::string pinning = "none";
+  std::vector<int> cpus;  // the CPUs the run may use
+  double target_ops_per_second = 0;  // 0: closed loop
 };
 
 // Reads the machine and build facts; `argv` becomes the command line.

@@ -190,6 +190,8 @@ struct Options {
   std::string table_file;
   bool list = false;
   bool aggregates_only = false;
+  std::string pin = "none";
+  std::string target;
 };
 
 // Refuses a workload whose dataset could not fit in memory, before anything is built: the
@@ -243,6 +245,12 @@ RunPlan make_plan(const Options& o) {
     }
   }
   for (const WorkloadSpec& w : plan.workloads) check_memory(w);
+  if (o.pin == "none" || o.pin == "spread" || o.pin == "compact") {
+    s.pin = o.pin == "none" ? PinMode::none : o.pin == "spread" ? PinMode::spread : PinMode::compact;
+  } else {
+    throw UsageError("--pin: unknown placement '" + o.pin + "'; accepted: none, spread, compact");
+  }
+  if (!o.target.empty()) s.target_ops_per_second = parse_number("--target", o.target, 0, 1e10, true, "ops/s");
   s.strategy_options.table_file = o.table_file;
   if (!o.shm_size.empty()) s.strategy_options.shm_size = parse_size("--shm-size", o.shm_size);
   s.strategy_options.op_timeout =
@@ -282,6 +290,8 @@ nlohmann::json settings_json(const Options& o, const RunPlan& plan) {
           {"seed", s.seed},
           {"batch", o.batch},
           {"latency_sample", o.latency_sample},
+          {"pin", o.pin},
+          {"target_ops_per_second", s.target_ops_per_second},
           {"table_file", o.table_file},
           {"shm_size", o.shm_size.empty() ? "auto" : o.shm_size},
           {"op_timeout_s", std::chrono::duration<double>(s.strategy_options.op_timeout).count()},
@@ -337,6 +347,12 @@ int run(int argc, char** argv) {
   app.add_option("--latency-sample", o.latency_sample,
                  "Time one batch in N: auto (keeps clock reads under 1% of the work) or N")
       ->capture_default_str();
+  app.add_option("--pin", o.pin,
+                 "CPU affinity: none; spread (process k on CPU k mod n, servers first); compact (all on one CPU)")
+      ->capture_default_str();
+  app.add_option("--target", o.target,
+                 "Open loop: ops/s of all workers together, issued at fixed intervals; latency counts from each "
+                 "op's intended start, so a stall shows (coordinated omission corrected)");
   app.add_option("--out", o.out, "Write the JSON report to this file (atomically)");
   app.add_option("--table-file", o.table_file,
                  "mmap-table: build the table image into this file, or map it if it exists");
@@ -390,6 +406,11 @@ int run(int argc, char** argv) {
   report.aggregates_only = o.aggregates_only;
   report.context = collect_context(argc, argv);
   report.context.calibration_lookups_per_second = measure_calibration();
+  report.context.harness_overhead_ns_batch_1 = measure_harness_overhead(plan.settings, 1);
+  report.context.harness_overhead_ns_batch_16 = measure_harness_overhead(plan.settings, 16);
+  report.context.pinning = to_string(plan.settings.pin);
+  report.context.cpus = allowed_cpus();
+  report.context.target_ops_per_second = plan.settings.target_ops_per_second;
   report.settings = settings_json(o, plan);
   report.warnings = run_warnings(plan, report);
   report.warnings.insert(report.warnings.end(), option_warnings.begin(), option_warnings.end());

@@ -58,10 +58,19 @@ json context_json(const RunReport& report) {
       {"calibration",
        {{"what", "std::unordered_map<std::string, std::string> lookups of present keys, 1 thread"},
         {"lookups_per_second", c.calibration_lookups_per_second}}},
+      {"harness_overhead_ns",
+       {{"batch_1", c.harness_overhead_ns_batch_1}, {"batch_16", c.harness_overhead_ns_batch_16}}},
+      {"pinning", {{"mode", c.pinning}, {"cpus", c.cpus}}},
+      {"load",
+       {{"mode", c.target_ops_per_second > 0 ? "open" : "closed"}, {"target_ops_per_second", c.target_ops_per_second}}},
       {"settings", report.settings},
       {"partial", report.partial},
       {"warnings", report.warnings},
   };
+}
+
+json summary_json(const LatencySummary& s) {
+  return {{"p50", s.p50}, {"p90", s.p90}, {"p99", s.p99}, {"p999", s.p999}, {"max", s.max}, {"mean", s.mean}};
 }
 
 json cell_json(const CellResult& c) {
@@ -76,7 +85,8 @@ json cell_json(const CellResult& c) {
                            {"ops_per_second", p.ops_per_second},
                            {"cpu_time_s", p.cpu_seconds},
                            {"latency_one_in", p.latency_one_in},
-                           {"pss_kib", p.pss_kib}});
+                           {"pss_kib", p.pss_kib},
+                           {"cpu", p.cpu}});
     worker_pss.push_back(p.pss_kib);
   }
   json entry = {
@@ -98,13 +108,8 @@ json cell_json(const CellResult& c) {
       {"window_s", c.window_seconds},
       {"ops", {{"get", c.gets}, {"put", c.puts}, {"add", c.adds}}},
       {"batch", c.batch},
-      {"latency_ns",
-       {{"p50", c.latency.p50},
-        {"p90", c.latency.p90},
-        {"p99", c.latency.p99},
-        {"p999", c.latency.p999},
-        {"max", c.latency.max},
-        {"mean", c.latency.mean}}},
+      {"latency_ns", summary_json(c.latency)},
+      {"service_time_ns", summary_json(c.service_time)},
       {"latency_sampling",
        {{"one_in", one_in},
         {"timed_ops", c.latency.timed_ops},
@@ -115,6 +120,7 @@ json cell_json(const CellResult& c) {
        {{"pss_kib",
          {{"coordinator", c.coordinator_pss_kib}, {"workers", worker_pss}, {"helpers", c.helper_pss_kib}}},
         {"shared_bytes", c.shared_bytes}}},
+      {"helper_cpus", c.helper_cpus},
       {"check",
        {{"reads_checked", c.check.reads_checked},
         {"mismatches", c.check.mismatches},

@@ -1,5 +1,6 @@
 #include "harness/runner.hpp"
 
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -102,9 +104,19 @@ class CellExecution {
 
   void run() {
     const Capabilities caps = strategy_.capabilities();
+    const std::vector<int> cpus = allowed_cpus();
+    std::size_t placed = 0;  // helpers first, then workers
+    for (pid_t helper : strategy_.helper_processes()) {
+      const int cpu = cpu_for(settings_.pin, placed++, cpus);
+      pin_process(helper, cpu);
+      result_.helper_cpus.push_back(cpu);
+    }
+    result_.per_process.resize(static_cast<std::size_t>(cell_.procs));
     for (int w = 0; w < cell_.procs; ++w) {
-      const ProcessContext context{strategy_, caps,        *cell_.workload, *cell_.schedule, settings_,
-                                   area_,     cell_.procs, w,               ::getpid()};
+      ProcessContext context{strategy_, caps,        *cell_.workload, *cell_.schedule, settings_,
+                             area_,     cell_.procs, w,               ::getpid()};
+      context.cpu = cpu_for(settings_.pin, placed++, cpus);
+      result_.per_process[static_cast<std::size_t>(w)].cpu = context.cpu;
       workers_.spawn([context] { return worker_process_main(context); });
     }
     ControlBlock& control = area_.control();
@@ -208,7 +220,6 @@ class CellExecution {
 
   void sample_memory() {
     result_.coordinator_pss_kib = pss_kib(::getpid());
-    result_.per_process.resize(static_cast<std::size_t>(cell_.procs));
     for (std::size_t w = 0; w < workers_.size(); ++w) {
       result_.per_process[w].pss_kib = pss_kib(workers_[w].pid());
     }
@@ -218,6 +229,7 @@ class CellExecution {
 
   void merge_workers() {
     auto latency = std::make_unique<LatencyHistogram>();
+    auto service = std::make_unique<LatencyHistogram>();
     CheckFigures& check = result_.check;
     for (int w = 0; w < cell_.procs; ++w) {
       const WorkerReport& r = area_.worker(w);
@@ -237,18 +249,38 @@ class CellExecution {
       check.mismatches += r.mismatches;
       if (check.first_problem.empty() && r.mismatches > 0) check.first_problem = r.first_mismatch;
       latency->merge(r.latency);
+      service->merge(r.service);
       for (const WorkerReport::Figure& f : r.figures) {
         if (f.name[0] != '\0') result_.strategy_figures[f.name] += f.value;
       }
     }
-    LatencySummary& s = result_.latency;
-    s.p50 = latency->percentile(50);
-    s.p90 = latency->percentile(90);
-    s.p99 = latency->percentile(99);
-    s.p999 = latency->percentile(99.9);
-    s.max = latency->max();
-    s.mean = latency->mean();
-    s.timed_ops = latency->count();
+    result_.latency = summarize(*latency);
+    // In closed loop a batch starts when it is due: its service time is its latency.
+    result_.service_time = settings_.target_ops_per_second > 0 ? summarize(*service) : result_.latency;
+  }
+
+  static LatencySummary summarize(const LatencyHistogram& h) {
+    LatencySummary s;
+    s.p50 = h.percentile(50);
+    s.p90 = h.percentile(90);
+    s.p99 = h.percentile(99);
+    s.p999 = h.percentile(99.9);
+    s.max = h.max();
+    s.mean = h.mean();
+    s.timed_ops = h.count();
+    return s;
+  }
+
+  // Pins every thread of a helper process (a server may run more than one).
+  static void pin_process(pid_t pid, int cpu) {
+    if (cpu < 0) return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+      ::sched_setaffinity(std::stoi(task.path().filename().string()), sizeof set, &set);
+    }
   }
 
   void run_checker(const Capabilities& caps) {
@@ -309,6 +341,34 @@ std::string correctness_failure(const CheckFigures& check, const Capabilities& c
 }
 
 }  // namespace
+
+const char* to_string(PinMode mode) {
+  switch (mode) {
+    case PinMode::none:
+      return "none";
+    case PinMode::spread:
+      return "spread";
+    case PinMode::compact:
+      return "compact";
+  }
+  return "?";
+}
+
+int cpu_for(PinMode mode, std::size_t k, const std::vector<int>& cpus) {
+  if (mode == PinMode::none || cpus.empty()) return -1;
+  return mode == PinMode::compact ? cpus.front() : cpus[k % cpus.size()];
+}
+
+std::vector<int> allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+  }
+  return cpus;
+}
 
 const char* to_string(CellStatus status) {
   switch (status) {

@@ -24,12 +24,25 @@
 
 namespace sharebench {
 
+// CPU affinity of a cell's processes: none; spread (process k on CPU k mod n, helpers first,
+// then workers); compact (all on the first CPU: round trips never cross CPUs).
+enum class PinMode { none, spread, compact };
+const char* to_string(PinMode mode);
+// The CPU the k-th process of a cell runs on, or -1 unpinned. `cpus` are the allowed CPUs.
+int cpu_for(PinMode mode, std::size_t k, const std::vector<int>& cpus);
+// The CPUs this process may run on.
+std::vector<int> allowed_cpus();
+
 struct RunSettings {
   std::chrono::nanoseconds duration{std::chrono::seconds(2)};
   std::chrono::nanoseconds warmup{std::chrono::milliseconds(500)};
   std::uint64_t seed = 1;
   std::size_t batch = 0;  // 0: each client's preferred batch
   std::uint32_t latency_one_in = 0;  // time one batch in N; 0: chosen per worker (auto)
+  // Open loop: operations per second, all workers together, at fixed intervals; latency is
+  // measured from each batch's intended start (coordinated omission corrected). 0: closed loop.
+  double target_ops_per_second = 0;
+  PinMode pin = PinMode::none;
   StrategyOptions strategy_options;
   std::chrono::milliseconds connect_timeout{30'000};  // fork to ready
   std::chrono::milliseconds stop_grace{5'000};  // window end to every report written
@@ -60,6 +73,7 @@ struct ProcessFigures {
   double cpu_seconds = 0;
   std::uint32_t latency_one_in = 0;
   long pss_kib = -1;
+  int cpu = -1;  // pinned CPU, -1 if not pinned
 };
 
 struct CheckFigures {
@@ -83,10 +97,12 @@ struct CellResult {
   double cpu_seconds = 0;  // all workers
   std::size_t batch = 0;
   std::uint64_t clock_cost_ns = 0;
-  LatencySummary latency;
+  LatencySummary latency;  // open loop: from each batch's intended start
+  LatencySummary service_time;  // from each batch's actual start (= latency in closed loop)
   std::uint64_t setup_ns = 0;
   long coordinator_pss_kib = -1;
   std::vector<long> helper_pss_kib;  // servers/owners the strategy started
+  std::vector<int> helper_cpus;  // where they were pinned (-1: not pinned)
   std::uint64_t shared_bytes = 0;
   CheckFigures check;
   std::vector<ProcessFigures> per_process;

@@ -39,7 +39,8 @@ struct WorkerReport {
     char name[32];
     std::uint64_t value;
   } figures[8];  // Client::figures(), unused names empty
-  LatencyHistogram latency;
+  LatencyHistogram latency;  // open loop: from the intended start
+  LatencyHistogram service;  // open loop: from the actual start; closed loop: unused (= latency)
 };
 
 struct CheckReport {

@@ -30,6 +30,22 @@ void run_sweep(const RunPlan& plan, RunReport& report, ConsoleTable& table) {
   if (interrupt_signal() != 0) report.partial = true;
 }
 
+double measure_harness_overhead(const RunSettings& settings, std::size_t batch) {
+  WorkloadSpec workload = *find_workload("read");
+  workload.keys = 100'000;
+  const Dataset dataset = build_dataset(workload);
+  const OpSchedule schedule(workload, settings.seed);
+  RunSettings quick = settings;
+  quick.duration = std::chrono::milliseconds(300);
+  quick.warmup = std::chrono::milliseconds(100);
+  quick.batch = batch;
+  quick.latency_one_in = 0;
+  quick.target_ops_per_second = 0;
+  quick.pin = PinMode::none;
+  const CellResult r = run_cell(CellSpec{find_strategy("null"), &workload, &dataset, &schedule, 1, 0}, quick);
+  return r.status == CellStatus::ok ? r.ns_per_op() : 0;
+}
+
 std::vector<std::string> run_warnings(const RunPlan& plan, const RunReport& report) {
   std::vector<std::string> warnings;
   const RunContext& c = report.context;

@@ -22,6 +22,9 @@ struct RunPlan {
 // the report partial.
 void run_sweep(const RunPlan& plan, RunReport& report, ConsoleTable& table);
 
+// The `null` strategy's ns per op with one worker at `batch`: what the harness costs.
+double measure_harness_overhead(const RunSettings& settings, std::size_t batch);
+
 // Warnings about the conditions of the run (build type, oversubscription, short cells, ...).
 std::vector<std::string> run_warnings(const RunPlan& plan, const RunReport& report);
 

@@ -1,5 +1,6 @@
 #include "harness/worker.hpp"
 
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error.hpp"
 #include "common/hash.hpp"
 
 namespace sharebench {
@@ -50,6 +52,14 @@ void wait_for_phase(const ControlBlock& control, Phase at_least, pid_t coordinat
   }
 }
 
+void pin_to(int cpu) {
+  if (cpu < 0) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (::sched_setaffinity(0, sizeof set, &set) != 0) throw Error("cannot pin to CPU " + std::to_string(cpu));
+}
+
 class Worker {
  public:
   explicit Worker(const ProcessContext& context)
@@ -61,6 +71,7 @@ class Worker {
         last_written_(context.area.last_written(context.worker)) {}
 
   void run() {
+    pin_to(c_.cpu);  // before connect(): threads a client starts inherit the mask
     client_ = c_.strategy.connect(c_.worker);
     const std::size_t batch = std::clamp<std::size_t>(
         c_.settings.batch != 0 ? c_.settings.batch : client_->preferred_batch(), 1, 4096);
@@ -100,6 +111,7 @@ class Worker {
   }
 
   void measured_loop(const ControlBlock& control) {
+    if (c_.settings.target_ops_per_second > 0) return open_loop(control);
     const std::span<Op> batch(ops_);
     std::uint64_t sample_mask = c_.settings.latency_one_in == 0
                                     ? 0
@@ -135,10 +147,64 @@ class Worker {
       verify_batch(measuring);
     }
     report_.cpu_ns = measuring ? clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu_start : 0;
+    report_.latency_one_in = static_cast<std::uint32_t>(sample_mask + 1);
+    publish_kind_counts();
+  }
+
+  // Open loop: batch k is due at start + k * interval, whether or not the previous one is
+  // done. Every batch is timed twice: from when it was due (what a client of a stalled
+  // server experiences; coordinated omission corrected) and from when it really started
+  // (service time).
+  void open_loop(const ControlBlock& control) {
+    const std::span<Op> batch(ops_);
+    const double per_worker = c_.settings.target_ops_per_second / c_.procs;
+    const double interval_ns = static_cast<double>(batch.size()) * 1e9 / per_worker;
+    const std::uint64_t start = now_ns();
+    std::uint64_t cpu_start = 0;
+    bool measuring = false;
+    for (std::uint64_t k = 0;; ++k) {
+      const std::uint64_t due = start + static_cast<std::uint64_t>(static_cast<double>(k) * interval_ns);
+      fill_batch();  // before waiting, so that nothing but a clock read separates due and start
+      if (!wait_until(due, control)) break;
+      const Phase phase = control.phase.load(std::memory_order_acquire);
+      if (phase >= Phase::stop) break;
+      if (phase == Phase::measure && !measuring) {
+        measuring = true;
+        cpu_start = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+      }
+      const std::uint64_t began = now_ns();
+      client_->execute(batch);
+      const std::uint64_t done = now_ns();
+      if (measuring) {
+        report_.latency.record(done - due, batch.size());
+        report_.service.record(done - began, batch.size());
+      }
+      verify_batch(measuring);
+    }
+    report_.cpu_ns = measuring ? clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu_start : 0;
+    report_.latency_one_in = 1;
+    publish_kind_counts();
+  }
+
+  // Sleeps, then spins for the last stretch so a batch starts within a clock read of its
+  // due time; false if the window ended meanwhile.
+  static bool wait_until(std::uint64_t due, const ControlBlock& control) {
+    constexpr std::uint64_t kSpin = 200'000;  // ns; sleeping is coarser than this
+    for (std::uint64_t now = now_ns(); now < due; now = now_ns()) {
+      if (control.phase.load(std::memory_order_acquire) >= Phase::stop) return false;
+      if (due - now > kSpin) {
+        const std::uint64_t nap = std::min<std::uint64_t>(due - now - kSpin, 10'000'000);
+        const timespec ts{0, static_cast<long>(nap)};
+        ::nanosleep(&ts, nullptr);
+      }
+    }
+    return true;
+  }
+
+  void publish_kind_counts() {
     report_.gets = kind_counts_[static_cast<std::size_t>(OpKind::get)];
     report_.puts = kind_counts_[static_cast<std::size_t>(OpKind::put)];
     report_.adds = kind_counts_[static_cast<std::size_t>(OpKind::add)];
-    report_.latency_one_in = static_cast<std::uint32_t>(sample_mask + 1);
   }
 
   // The smallest power-of-two sampling interval that keeps clock reads within budget.

@@ -22,6 +22,7 @@ struct ProcessContext {
   int procs;
   int worker;  // 0..procs-1; procs for the checker
   pid_t coordinator;
+  int cpu = -1;  // pin to this CPU first, unless -1
 };
 
 int worker_process_main(const ProcessContext& context);

@@ -320,3 +320,121 @@ TEST_F(WriteWorkloads, ReadModifyWriteAddsLoseUpdatesAndTheCheckCountsThem) {
 
 }  // namespace
 }  // namespace sharebench
+
+namespace sharebench {
+namespace {
+
+// ----- open loop: a stalled strategy is hidden by closed loop, shown by open loop -----
+
+// Each op busy-waits `op_ns`; with stalls, the first op after every `stall_every` sleeps
+// `stall` (a server pausing for a garbage collection, a page fault storm, a lock holder).
+template <std::int64_t kOpMicros, std::int64_t kStallMillis, std::int64_t kStallEveryMillis>
+class DelayStrategy final : public Strategy {
+ public:
+  Capabilities capabilities() const override { return {.holds_data = false}; }
+  void prepare(const Dataset&) override {}
+  std::unique_ptr<Client> connect(int) override {
+    struct Delay final : Client {
+      std::chrono::steady_clock::time_point next_stall = std::chrono::steady_clock::now();
+      bool get(std::string_view, std::string&) override {
+        const auto start = std::chrono::steady_clock::now();
+        if (kStallMillis > 0 && start >= next_stall) {
+          next_stall = start + std::chrono::milliseconds(kStallEveryMillis);
+          std::this_thread::sleep_for(std::chrono::milliseconds(kStallMillis));
+        }
+        while (std::chrono::steady_clock::now() - start < std::chrono::microseconds(kOpMicros)) {
+        }
+        return false;
+      }
+      void put(std::string_view, std::string_view) override {}
+      std::int64_t add(std::string_view, std::int64_t) override { return 0; }
+    };
+    return std::make_unique<Delay>();
+  }
+  void teardown() noexcept override {}
+};
+
+TEST_F(RunnerTest, OpenLoopShowsAStallThatClosedLoopHides) {
+  const StrategyInfo stalling{"stalling", "test", [](const StrategyOptions&) -> std::unique_ptr<Strategy> {
+                                return std::make_unique<DelayStrategy<20, 30, 100>>();
+                              }};
+  settings.duration = 1500ms;
+  settings.batch = 1;
+  settings.target_ops_per_second = 2000;  // 4% of what a 20 us op allows
+  const CellResult open = run(stalling, 1);
+  ASSERT_EQ(open.status, CellStatus::ok) << open.reason;
+  // A 30 ms stall every 100 ms delays the ~60 ops due during it: about 1 op in 5 waits.
+  EXPECT_GT(open.latency.p99, 10'000'000u) << "corrected p99 must show the stalls";
+  EXPECT_LT(open.service_time.p99, 1'000'000u) << "service time sees one stalled op per 200";
+  EXPECT_GT(open.latency.p99, 10 * open.service_time.p99);
+
+  settings.target_ops_per_second = 0;
+  const CellResult closed = run(stalling, 1);
+  ASSERT_EQ(closed.status, CellStatus::ok) << closed.reason;
+  EXPECT_LT(closed.latency.p99, 1'000'000u) << "closed loop hides the stall from p99";
+  EXPECT_EQ(closed.latency.p99, closed.service_time.p99);
+}
+
+TEST_F(RunnerTest, FarBelowCapacityOpenLoopLatencyEqualsServiceTime) {
+  const StrategyInfo steady{"steady", "test", [](const StrategyOptions&) -> std::unique_ptr<Strategy> {
+                              return std::make_unique<DelayStrategy<1000, 0, 0>>();
+                            }};
+  settings.duration = 1500ms;
+  settings.batch = 1;
+  settings.target_ops_per_second = 200;  // a fifth of the capacity of 1 ms ops
+  const CellResult r = run(steady, 1);
+  ASSERT_EQ(r.status, CellStatus::ok) << r.reason;
+  EXPECT_GT(r.latency.timed_ops, 250u);
+  // Within the histogram's precision (1/1024 of the value) and a microsecond of clock reads.
+  for (auto [corrected, service] : {std::pair{r.latency.p50, r.service_time.p50},
+                                    std::pair{r.latency.p90, r.service_time.p90}}) {
+    EXPECT_NEAR(static_cast<double>(corrected), static_cast<double>(service),
+                static_cast<double>(service) / 1024 + 1000);
+  }
+  EXPECT_NEAR(r.ops_per_second(), 200, 20) << "open loop runs at the target rate";
+}
+
+// Records, in shared memory, the CPUs each worker may run on when it connects.
+class AffinityProbe final : public Strategy {
+ public:
+  static inline Mapping* masks = nullptr;
+  Capabilities capabilities() const override { return {.holds_data = false}; }
+  void prepare(const Dataset&) override {}
+  std::unique_ptr<Client> connect(int worker) override {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    ::sched_getaffinity(0, sizeof set, &set);
+    std::uint64_t mask = 0;
+    for (int cpu = 0; cpu < 64; ++cpu) mask |= CPU_ISSET(cpu, &set) ? std::uint64_t{1} << cpu : 0;
+    reinterpret_cast<std::uint64_t*>(masks->data())[worker] = mask;
+    return find_strategy("null")->make({})->connect(worker);
+  }
+  void teardown() noexcept override {}
+};
+
+TEST_F(RunnerTest, PinningPlacesWorkersAsAsked) {
+  Mapping masks = Mapping::shared_anonymous(4096);
+  AffinityProbe::masks = &masks;
+  const StrategyInfo probe{"probe", "test", [](const StrategyOptions&) -> std::unique_ptr<Strategy> {
+                             return std::make_unique<AffinityProbe>();
+                           }};
+  const auto* mask = reinterpret_cast<const std::uint64_t*>(masks.data());
+  const std::vector<int> cpus = allowed_cpus();
+  settings.pin = PinMode::spread;
+  const CellResult spread = run(probe, 4);
+  ASSERT_EQ(spread.status, CellStatus::ok) << spread.reason;
+  for (std::size_t w = 0; w < 4; ++w) {
+    EXPECT_EQ(spread.per_process[w].cpu, cpus[w % cpus.size()]);
+    EXPECT_EQ(mask[w], std::uint64_t{1} << cpus[w % cpus.size()]) << "worker " << w;
+  }
+  settings.pin = PinMode::compact;
+  const CellResult compact = run(probe, 3);
+  for (std::size_t w = 0; w < 3; ++w) EXPECT_EQ(mask[w], std::uint64_t{1} << cpus.front());
+  settings.pin = PinMode::none;
+  const CellResult none = run(probe, 2);
+  EXPECT_EQ(none.per_process[0].cpu, -1);
+  EXPECT_EQ(__builtin_popcountll(mask[0]), static_cast<int>(cpus.size())) << "unpinned: every allowed CPU";
+}
+
+}  // namespace
+}  // namespace sharebench
