@@ -11,6 +11,7 @@
 #include <cctype>
 #include <cmath>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include "common/error.hpp"
@@ -192,6 +193,8 @@ struct Options {
   bool aggregates_only = false;
   std::string pin = "none";
   std::string target;
+  std::string workload_file;
+  bool workload_given = false;  // --workload on the command line (not its default)
 };
 
 // Refuses a workload whose dataset could not fit in memory, before anything is built: the
@@ -214,7 +217,14 @@ void check_memory(const WorkloadSpec& w) {
 RunPlan make_plan(const Options& o) {
   RunPlan plan;
   plan.strategies = parse_strategies(o.strategies);
-  plan.workloads = parse_workloads(o.workloads);
+  if (o.workload_given || o.workload_file.empty()) plan.workloads = parse_workloads(o.workloads);
+  if (!o.workload_file.empty()) {
+    try {
+      for (WorkloadSpec& w : read_workload_file(o.workload_file)) plan.workloads.push_back(std::move(w));
+    } catch (const Error& e) {
+      throw UsageError(e.what());
+    }
+  }
   plan.procs = parse_procs(o.procs);
   plan.repetitions = parse_integer<int>("--repetitions", o.repetitions, 1, 1000);
   RunSettings& s = plan.settings;
@@ -244,7 +254,16 @@ RunPlan make_plan(const Options& o) {
       w.distribution = o.dist == "zipfian" ? Distribution::zipfian : Distribution::uniform;
     }
   }
-  for (const WorkloadSpec& w : plan.workloads) check_memory(w);
+  std::set<std::string> names;
+  for (const WorkloadSpec& w : plan.workloads) {
+    if (!names.insert(w.name).second) throw UsageError("workload '" + w.name + "' is given twice");
+    try {
+      validate(w, "workload '" + w.name + "'");
+    } catch (const Error& e) {
+      throw UsageError(e.what());
+    }
+    check_memory(w);
+  }
   if (o.pin == "none" || o.pin == "spread" || o.pin == "compact") {
     s.pin = o.pin == "none" ? PinMode::none : o.pin == "spread" ? PinMode::spread : PinMode::compact;
   } else {
@@ -324,7 +343,10 @@ int run(int argc, char** argv) {
   app.name("sharebench");
   app.add_flag("--list", o.list, "List the strategies and workloads, then exit");
   app.add_option("--strategy", o.strategies, "Strategies to run: all, or a comma list")->capture_default_str();
-  app.add_option("--workload", o.workloads, "Workloads to run: all, or a comma list")->capture_default_str();
+  CLI::Option* workload_option =
+      app.add_option("--workload", o.workloads, "Workloads to run: all, or a comma list")->capture_default_str();
+  app.add_option("--workload-file", o.workload_file,
+                 "Workloads described in a JSON file (results/SCHEMA.md: workload files), run after --workload's");
   app.add_option("--procs", o.procs, "Worker process counts, a comma list (a sweep), 1..1024")
       ->capture_default_str();
   app.add_option("--duration", o.duration, "Measured window per cell, seconds (> 0)")->capture_default_str();
@@ -387,6 +409,7 @@ int run(int argc, char** argv) {
     print_list(std::cout);
     return 0;
   }
+  o.workload_given = workload_option->count() > 0;
 
   RunPlan plan = make_plan(o);
   if (*serve) return serve_command(o, plan);

@@ -299,7 +299,7 @@ std::string human_ns(double ns) {
 
 void ConsoleTable::header() {
   char line[200];
-  std::snprintf(line, sizeof line, "%-16s %-10s %5s %5s %11s %10s %10s %10s %10s %6s  %s", "strategy",
+  std::snprintf(line, sizeof line, "%-16s %-12s %5s %5s %11s %10s %10s %10s %10s %6s  %s", "strategy",
                 "workload", "procs", "batch", "ops/s", "p50", "p99", "p99.9", "mismatches", "lost", "status");
   out_ << line << '\n' << std::string(std::string_view(line).size(), '-') << std::endl;
 }
@@ -308,7 +308,7 @@ void ConsoleTable::row(const CellResult& c) {
   char line[200];
   const bool ran = c.status != CellStatus::skipped && c.ops > 0;
   auto latency = [&](std::uint64_t ns) { return ran ? human_ns(static_cast<double>(ns)) : "-"; };
-  std::snprintf(line, sizeof line, "%-16s %-10s %5d %5s %11s %10s %10s %10s %10s %6s  %s", c.strategy.c_str(),
+  std::snprintf(line, sizeof line, "%-16s %-12s %5d %5s %11s %10s %10s %10s %10s %6s  %s", c.strategy.c_str(),
                 c.workload.c_str(), c.procs, ran ? std::to_string(c.batch).c_str() : "-",
                 ran ? human_rate(c.ops_per_second()).c_str() : "-",
                 latency(c.latency.p50).c_str(), latency(c.latency.p99).c_str(),

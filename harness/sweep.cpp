@@ -1,28 +1,85 @@
 #include "harness/sweep.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 #include "harness/statistics.hpp"
 
 namespace sharebench {
 
+namespace {
+
+// One line on stderr, rewritten in place: which cell of how many, time spent, time left.
+// Only on a terminal, and never in CI.
+class ProgressLine {
+ public:
+  explicit ProgressLine(std::size_t cells)
+      : enabled_(::isatty(STDERR_FILENO) == 1 && std::getenv("CI") == nullptr), cells_(cells) {}
+  ~ProgressLine() { clear(); }
+
+  void show(std::size_t done, const std::string& cell) {
+    if (!enabled_) return;
+    const double elapsed = seconds_since_start();
+    std::string eta = "?";
+    if (done > 0) eta = clock_text(elapsed / static_cast<double>(done) * static_cast<double>(cells_ - done));
+    std::fprintf(stderr, "\r\033[K[%zu/%zu] %s  elapsed %s  ETA %s", done + 1, cells_, cell.c_str(),
+                 clock_text(elapsed).c_str(), eta.c_str());
+    std::fflush(stderr);
+  }
+  void clear() {
+    if (!enabled_) return;
+    std::fputs("\r\033[K", stderr);
+    std::fflush(stderr);
+  }
+
+ private:
+  double seconds_since_start() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+  static std::string clock_text(double seconds) {
+    const auto s = static_cast<long>(seconds + 0.5);
+    char text[32];
+    std::snprintf(text, sizeof text, "%ld:%02ld", s / 60, s % 60);
+    return text;
+  }
+
+  const bool enabled_;
+  const std::size_t cells_;
+  const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
 void run_sweep(const RunPlan& plan, RunReport& report, ConsoleTable& table) {
   report.repetitions = plan.repetitions;
+  const std::size_t cells = plan.workloads.size() * plan.strategies.size() * plan.procs.size() *
+                            static_cast<std::size_t>(plan.repetitions);
+  ProgressLine progress(cells);
+  std::size_t done = 0;
   for (const WorkloadSpec& workload : plan.workloads) {
     const Dataset dataset = build_dataset(workload);
     const OpSchedule schedule(workload, plan.settings.seed);
     for (const StrategyInfo* strategy : plan.strategies) {
       for (int procs : plan.procs) {
-        for (int rep = 0; rep < plan.repetitions; ++rep) {
+        for (int rep = 0; rep < plan.repetitions; ++rep, ++done) {
           if (interrupt_signal() != 0) {
             report.partial = true;
             return;
           }
+          progress.show(done, std::string(strategy->name) + "/" + workload.name + "/procs:" + std::to_string(procs) +
+                                  " rep " + std::to_string(rep + 1) + "/" + std::to_string(plan.repetitions));
           const CellSpec cell{strategy, &workload, &dataset, &schedule, procs, rep};
           report.cells.push_back(run_cell(cell, plan.settings));
+          progress.clear();
           table.row(report.cells.back());
-          if (report.cells.back().status == CellStatus::skipped) break;  // same for every rep
+          if (report.cells.back().status == CellStatus::skipped) {  // the same for every repetition
+            done += static_cast<std::size_t>(plan.repetitions - rep - 1);
+            break;
+          }
         }
       }
     }

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <charconv>
 #include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
 #include "common/hash.hpp"
@@ -135,6 +137,70 @@ bool value_is_valid(std::string_view value, std::size_t size, std::uint64_t key_
     diff |= tail ^ (word & ((std::uint64_t{1} << (8 * (size - i))) - 1));
   }
   return diff == 0;
+}
+
+void validate(const WorkloadSpec& w, const std::string& source) {
+  auto fail = [&](const std::string& what) { throw Error(source + ": " + what); };
+  if (w.name.empty() || w.name.find_first_of("/, ") != std::string::npos) {
+    fail("name '" + w.name + "' must be non-empty, without '/', ',' or spaces");
+  }
+  for (double r : {w.get_ratio, w.put_ratio, w.add_ratio, w.hit_ratio}) {
+    if (!(r >= 0 && r <= 1)) fail("ratios must be between 0 and 1");
+  }
+  if (std::abs(w.get_ratio + w.put_ratio + w.add_ratio - 1) > 1e-6) {
+    fail("get_ratio + put_ratio + add_ratio must be 1, not " + std::to_string(w.get_ratio + w.put_ratio + w.add_ratio));
+  }
+  if (w.uses_data_keys() && (w.keys < 1 || w.keys > 1'000'000'000)) fail("keys must be 1 to 1000000000");
+  if (w.needs_add() && (w.counter_keys < 1 || w.counter_keys > 1'000'000)) fail("counter_keys must be 1 to 1000000");
+  if (w.value_size < kMinValueSize || w.value_size > kMaxValueSize) {
+    fail("value_size must be " + std::to_string(kMinValueSize) + " to " + std::to_string(kMaxValueSize));
+  }
+  if (!(w.zipf_theta > 0 && w.zipf_theta <= 10)) fail("zipf_theta must be greater than 0, at most 10");
+}
+
+std::vector<WorkloadSpec> read_workload_file(const std::string& path) {
+  const std::string source = "workload file '" + path + "'";
+  std::ifstream in(path);
+  if (!in) throw Error(source + ": cannot be read");
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(source + ": not JSON (" + std::string(e.what()) + ")");
+  }
+  if (doc.is_object()) doc = nlohmann::json::array({doc});
+  if (!doc.is_array() || doc.empty()) throw Error(source + ": expected a workload object or a non-empty array of them");
+  std::vector<WorkloadSpec> specs;
+  for (const nlohmann::json& item : doc) {
+    if (!item.is_object()) throw Error(source + ": every workload must be a JSON object");
+    WorkloadSpec w = *find_workload("read");
+    w.name.clear();
+    try {
+      for (const auto& [field, value] : item.items()) {
+        if (field == "name") w.name = value.get<std::string>();
+        else if (field == "keys") w.keys = value.get<std::uint64_t>();
+        else if (field == "value_size") w.value_size = value.get<std::uint32_t>();
+        else if (field == "get_ratio") w.get_ratio = value.get<double>();
+        else if (field == "put_ratio") w.put_ratio = value.get<double>();
+        else if (field == "add_ratio") w.add_ratio = value.get<double>();
+        else if (field == "hit_ratio") w.hit_ratio = value.get<double>();
+        else if (field == "zipf_theta") w.zipf_theta = value.get<double>();
+        else if (field == "counter_keys") w.counter_keys = value.get<std::uint32_t>();
+        else if (field == "distribution") {
+          const std::string d = value.get<std::string>();
+          if (d != "uniform" && d != "zipfian") throw Error(source + ": distribution '" + d + "'; accepted: uniform, zipfian");
+          w.distribution = d == "zipfian" ? Distribution::zipfian : Distribution::uniform;
+        } else {
+          throw Error(source + ": unknown field '" + field + "'");
+        }
+      }
+    } catch (const nlohmann::json::exception&) {
+      throw Error(source + ": a field has the wrong type (numbers for sizes and ratios, a string for name)");
+    }
+    validate(w, source);
+    specs.push_back(w);
+  }
+  return specs;
 }
 
 Dataset build_dataset(const WorkloadSpec& spec) {

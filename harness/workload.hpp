@@ -91,6 +91,14 @@ inline constexpr std::uint32_t kMaxValueSize = 1u << 20;
 std::span<const std::string_view> workload_names();
 std::optional<WorkloadSpec> find_workload(std::string_view name);
 
+// Workloads described in a JSON file: one object or an array of them, each with a "name"
+// and any of keys, value_size, get_ratio, put_ratio, add_ratio, distribution ("uniform" or
+// "zipfian"), zipf_theta, hit_ratio, counter_keys (defaults: those of `read`). Throws Error
+// naming the file and the problem (an unknown field, ratios that do not sum to 1, ...).
+std::vector<WorkloadSpec> read_workload_file(const std::string& path);
+// Throws Error if the spec cannot run (bad ratios, no keys to read, ...); `source` names it.
+void validate(const WorkloadSpec& spec, const std::string& source);
+
 // The initial dictionary: `keys` records at version 0, plus the counters.
 Dataset build_dataset(const WorkloadSpec& spec);
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -84,6 +85,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"ServeWithoutEndpoint", {"serve"}, "serve: --endpoint is required (ipc://PATH or tcp://HOST:PORT)"},
         BadInput{"ServeTwoWorkloads", {"serve", "--endpoint", "tcp://127.0.0.1:5555", "--workload", "read,mixed"},
                  "serve: give one --workload, not read,mixed"},
+        BadInput{"UnknownPin", {"--pin", "everywhere"}, "--pin: unknown placement 'everywhere'; accepted: none, spread, compact"},
+        BadInput{"TargetZero", {"--target", "0"}, "--target: '0' is out of range; accepted: greater than 0, up to 1e+10 ops/s"},
+        BadInput{"RepetitionsZero", {"--repetitions", "0"}, "--repetitions: '0' is out of range; accepted: 1 to 1000"},
+        BadInput{"WorkloadFileMissing", {"--workload-file", "/nonexistent/w.json"},
+                 "workload file '/nonexistent/w.json': cannot be read"},
         BadInput{"UnknownOption", {"--frobnicate"}, "The following argument was not expected: --frobnicate; see sharebench --help"},
         BadInput{"TableFileInMissingDirectory", {"--strategy", "mmap-table", "--table-file", "/nonexistent-dir/t.tbl"},
                  "table file '/nonexistent-dir/t.tbl' does not exist and cannot be created in "
@@ -97,6 +103,45 @@ TEST(Cli, ADatasetLargerThanMemoryIsRefusedBeforeAnythingIsBuilt) {
                         "workload; this machine has ", 0), 0u) << r.err;
   EXPECT_NE(r.err.find(" GiB: use fewer keys or smaller values\n"), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
+}
+
+TEST(Cli, AWorkloadFileAddsItsWorkloadsAndBadOnesAreRefusedByName) {
+  ScratchDir dir;
+  const std::string good = dir.file("good.json"), out = dir.file("run.json");
+  {
+    std::ofstream(good) << R"([{"name": "tiny-update", "keys": 500, "value_size": 40, "get_ratio": 0.5,
+                              "put_ratio": 0.5, "distribution": "zipfian"},
+                             {"name": "hot", "get_ratio": 0, "add_ratio": 1, "counter_keys": 2}])";
+  }
+  const CommandResult r = run_sharebench({"--strategy", "shm-map", "--workload-file", good, "--duration", "0.2",
+                                          "--warmup", "0", "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto report = nlohmann::json::parse(testing::read_file(out));
+  ASSERT_EQ(report["benchmarks"].size(), 2u) << "only the file's workloads when --workload is not given";
+  EXPECT_EQ(report["benchmarks"][0]["name"], "shm-map/tiny-update/procs:1");
+  EXPECT_EQ(report["benchmarks"][1]["ops"]["add"], report["benchmarks"][1]["iterations"]);
+  EXPECT_EQ(report["context"]["settings"]["workloads"][0]["value_size"], 40);
+
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {R"({"name": "x", "colour": 1})", "unknown field 'colour'"},
+      {R"({"name": "x", "get_ratio": 0.5})", "get_ratio + put_ratio + add_ratio must be 1, not 0.500000"},
+      {R"({"name": "x", "keys": "many"})", "a field has the wrong type"},
+      {R"({"name": "a/b"})", "name 'a/b' must be non-empty, without '/', ',' or spaces"},
+      {R"([])", "expected a workload object or a non-empty array of them"},
+      {"not json", "not JSON"},
+  };
+  for (const auto& [text, message] : bad) {
+    const std::string path = dir.file("bad.json");
+    std::ofstream(path) << text;
+    const CommandResult b = run_sharebench({"--workload-file", path});
+    EXPECT_EQ(b.exit_code, 2) << text;
+    EXPECT_EQ(b.err.rfind("sharebench: workload file '" + path + "': " + message, 0), 0u) << b.err;
+  }
+  const std::string read_again = dir.file("read.json");
+  std::ofstream(read_again) << R"({"name": "read"})";
+  const CommandResult twice = run_sharebench({"--workload", "read", "--workload-file", read_again});
+  EXPECT_EQ(twice.exit_code, 2);
+  EXPECT_EQ(twice.err, "sharebench: workload 'read' is given twice\n");
 }
 
 TEST(Cli, CorruptTableFileExitsTwo) {
@@ -138,8 +183,8 @@ TEST(Cli, RunPrintsTheTableAndWritesTheReport) {
   const CommandResult r = run_sharebench(short_run(out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(testing::os_objects_with("-" + std::to_string(r.pid) + "-"), std::vector<std::string>{});
-  EXPECT_NE(r.out.find("strategy         workload   procs batch       ops/s"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("mmap-table       read           2    16"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("strategy         workload     procs batch       ops/s"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mmap-table       read             2    16"), std::string::npos) << r.out;
   const auto report = nlohmann::json::parse(testing::read_file(out));
   EXPECT_EQ(report["context"]["json_schema_version"], 1);
   EXPECT_EQ(report["context"]["partial"], false);
