@@ -214,6 +214,23 @@ TEST(Cli, GoogleBenchmarkCompareReadsTwoReports) {
   EXPECT_EQ(r.err.find("Traceback"), std::string::npos) << r.err;
 }
 
+TEST(Cli, CompareRunsItsUTestOnReportsWithRepetitions) {
+  ScratchDir dir;
+  const std::string a = dir.file("a.json"), b = dir.file("b.json");
+  for (const std::string& out : {a, b}) {
+    ASSERT_EQ(run_sharebench({"--strategy", "null", "--procs", "1", "--repetitions", "3", "--duration", "0.1",
+                              "--warmup", "0", "--keys", "1000", "--out", out})
+                  .exit_code,
+              0);
+  }
+  const CommandResult r =
+      testing::run_command({"/usr/bin/python3", "/usr/share/benchmark/compare.py", "benchmarks", a, b});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("null/read/procs:1_pvalue"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("U Test, Repetitions: 3 vs 3"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("null/read/procs:1_median"), std::string::npos);
+}
+
 TEST(Cli, InterruptStopsTearsDownAndWritesAPartialReport) {
   ScratchDir dir;
   const std::string out = dir.file("partial.json");

@@ -225,6 +225,10 @@ TEST_F(WriteWorkloads, ShmMapLosesNothingAtOneTwoAndFourProcs) {
       if (workload.needs_add()) {
         EXPECT_EQ(r.adds, r.ops);
       }
+      EXPECT_GT(r.coordinator_pss_kib, 0);
+      for (const ProcessFigures& p : r.per_process) EXPECT_GT(p.pss_kib, 0);
+      EXPECT_GT(r.shared_bytes, 0u) << "the segment";
+      EXPECT_GT(r.setup_ns, 0u);
     }
   }
 }

@@ -198,7 +198,11 @@ TEST_P(SocketManagerRun, ReadAndMixedReadOnlyValidValuesAndCounterLosesNothing) 
       EXPECT_GT(r.ops, 0u);
       EXPECT_EQ(r.check.mismatches, 0u);
       EXPECT_EQ(r.check.lost_updates, 0u);
-      EXPECT_EQ(r.helper_pss_kib.size(), 1u);
+      ASSERT_EQ(r.helper_pss_kib.size(), 1u);
+      EXPECT_GT(r.helper_pss_kib[0], 0) << "the server's memory";
+      EXPECT_GT(r.coordinator_pss_kib, 0);
+      for (const ProcessFigures& p : r.per_process) EXPECT_GT(p.pss_kib, 0);
+      EXPECT_GT(r.setup_ns, 0u);
     }
   }
 }
