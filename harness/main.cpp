@@ -10,12 +10,14 @@
 #include <charconv>
 #include <cctype>
 #include <cmath>
+#include <fstream>
 #include <iostream>
 #include <set>
 #include <sstream>
 
 #include "common/error.hpp"
 #include "common/os.hpp"
+#include "harness/compare.hpp"
 #include "harness/report.hpp"
 #include "harness/sweep.hpp"
 
@@ -322,6 +324,43 @@ nlohmann::json settings_json(const Options& o, const RunPlan& plan) {
           {"workloads", workloads}};
 }
 
+struct CompareArgs {
+  std::string base, candidate;
+  std::string threshold = "10";
+  std::string alpha = "0.05";
+  bool normalize = false;
+  std::string format = "table";
+  std::string github_benchmark;
+};
+
+int compare_command(const CompareArgs& a) {
+  CompareOptions options;
+  options.threshold = parse_number("--threshold", a.threshold, 0, 1000, true, "percent") / 100;
+  options.alpha = parse_number("--alpha", a.alpha, 0, 1, true, "");
+  options.normalize = a.normalize;
+  if (a.format != "table" && a.format != "json") {
+    throw UsageError("--format: unknown format '" + a.format + "'; accepted: table, json");
+  }
+  Comparison comparison;
+  try {
+    if (!a.github_benchmark.empty()) check_writable(a.github_benchmark);
+    comparison = compare_reports(load_report(a.base), load_report(a.candidate), options);
+  } catch (const Error& e) {
+    throw UsageError(std::string("compare: ") + e.what());
+  }
+  if (a.format == "json") {
+    std::cout << comparison_json(comparison).dump(2) << '\n';
+  } else {
+    print_comparison(std::cout, comparison);
+  }
+  if (!a.github_benchmark.empty()) {
+    std::ofstream out(a.github_benchmark);
+    out << github_benchmark_json(comparison).dump(2) << '\n';
+    if (!out) throw Error("cannot write '" + a.github_benchmark + "'");
+  }
+  return comparison.regressed() ? 1 : 0;
+}
+
 int serve_command(const Options& o, const RunPlan& plan) {
   if (plan.workloads.size() != 1) throw UsageError("serve: give one --workload, not " + o.workloads);
   if (o.endpoint.empty()) throw UsageError("serve: --endpoint is required (ipc://PATH or tcp://HOST:PORT)");
@@ -394,6 +433,22 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--shm-size", o.shm_size, "shm-map: segment size, e.g. 512M (default: sized from the dataset)");
 
+  CompareArgs compare_args;
+  CLI::App* compare = app.add_subcommand(
+      "compare",
+      "Compare two reports cell by cell; exit 1 if a cell's median ops/s dropped by more than --threshold "
+      "and beyond its repetitions' noise (one-sided Mann-Whitney U test with 3+ repetitions a side), or a cell "
+      "that ran ok in BASE failed in NEW");
+  compare->add_option("BASE", compare_args.base, "The reference report")->required();
+  compare->add_option("NEW", compare_args.candidate, "The report to judge")->required();
+  compare->add_option("--threshold", compare_args.threshold, "A drop beyond this percentage regresses")
+      ->capture_default_str();
+  compare->add_option("--alpha", compare_args.alpha, "Significance level of the U test")->capture_default_str();
+  compare->add_flag("--normalize", compare_args.normalize,
+                    "Divide throughputs by each report's calibration figure (reports from different machines)");
+  compare->add_option("--format", compare_args.format, "table or json")->capture_default_str();
+  compare->add_option("--github-benchmark", compare_args.github_benchmark,
+                      "Also write NEW's cells as github-action-benchmark customBiggerIsBetter JSON to this file");
   CLI::App* serve = app.add_subcommand(
       "serve",
       "Run socket-manager's server alone, for workers elsewhere (--connect): it serves the dataset of "
@@ -409,6 +464,7 @@ int run(int argc, char** argv) {
     print_list(std::cout);
     return 0;
   }
+  if (*compare) return compare_command(compare_args);
   o.workload_given = workload_option->count() > 0;
 
   RunPlan plan = make_plan(o);
