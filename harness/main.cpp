@@ -17,6 +17,7 @@
 
 #include "common/error.hpp"
 #include "common/os.hpp"
+#include "harness/clean.hpp"
 #include "harness/compare.hpp"
 #include "harness/report.hpp"
 #include "harness/sweep.hpp"
@@ -361,6 +362,19 @@ int compare_command(const CompareArgs& a) {
   return comparison.regressed() ? 1 : 0;
 }
 
+int clean_command(bool dry_run) {
+  const auto stale = find_stale_objects();
+  for (const StaleObject& o : stale) {
+    std::cout << (dry_run ? "would remove " : "removing ") << o.path << " (run coordinator pid " << o.owner
+              << " is gone)\n";
+  }
+  if (stale.empty()) std::cout << "nothing to clean\n";
+  if (dry_run) return 0;
+  const auto failures = remove_stale_objects(stale);
+  for (const std::string& f : failures) std::cerr << "sharebench: cannot remove " << f << '\n';
+  return failures.empty() ? 0 : 1;
+}
+
 int serve_command(const Options& o, const RunPlan& plan) {
   if (plan.workloads.size() != 1) throw UsageError("serve: give one --workload, not " + o.workloads);
   if (o.endpoint.empty()) throw UsageError("serve: --endpoint is required (ipc://PATH or tcp://HOST:PORT)");
@@ -433,6 +447,11 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--shm-size", o.shm_size, "shm-map: segment size, e.g. 512M (default: sized from the dataset)");
 
+  bool dry_run = false;
+  CLI::App* clean = app.add_subcommand(
+      "clean", "Remove the shared memory, queues and socket directories of sharebench runs that died "
+               "(their coordinator pid no longer runs); a live run's objects are never touched");
+  clean->add_flag("--dry-run", dry_run, "Only list what would be removed");
   CompareArgs compare_args;
   CLI::App* compare = app.add_subcommand(
       "compare",
@@ -465,6 +484,7 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (*compare) return compare_command(compare_args);
+  if (*clean) return clean_command(dry_run);
   o.workload_given = workload_option->count() > 0;
 
   RunPlan plan = make_plan(o);
@@ -478,8 +498,7 @@ int run(int argc, char** argv) {
   } catch (const Error& e) {
     throw UsageError(e.what());
   }
-  const std::string run_id = random_hex(8);
-  plan.settings.strategy_options.object_prefix = "sharebench-" + run_id + "-" + std::to_string(::getpid());
+  plan.settings.strategy_options.object_prefix = run_object_prefix(random_hex(8), ::getpid());
 
   RunReport report;
   report.aggregates_only = o.aggregates_only;
@@ -493,6 +512,11 @@ int run(int argc, char** argv) {
   report.settings = settings_json(o, plan);
   report.warnings = run_warnings(plan, report);
   report.warnings.insert(report.warnings.end(), option_warnings.begin(), option_warnings.end());
+  if (const auto stale = find_stale_objects(); !stale.empty()) {
+    option_warnings.push_back(std::to_string(stale.size()) + " objects left by sharebench runs that died (e.g. " +
+                              stale.front().path + "); `sharebench clean` removes them");
+    report.warnings.push_back(option_warnings.back());
+  }
 
   install_interrupt_handlers();
   ConsoleTable table(std::cout);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -142,6 +143,41 @@ TEST(Cli, AWorkloadFileAddsItsWorkloadsAndBadOnesAreRefusedByName) {
   const CommandResult twice = run_sharebench({"--workload", "read", "--workload-file", read_again});
   EXPECT_EQ(twice.exit_code, 2);
   EXPECT_EQ(twice.err, "sharebench: workload 'read' is given twice\n");
+}
+
+// A pid that ran once and is gone now.
+pid_t dead_pid() {
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(0);
+  ::waitpid(pid, nullptr, 0);
+  return pid;
+}
+
+TEST(Cli, CleanRemovesObjectsOfDeadRunsOnlyAndRunsWarnAboutThem) {
+  const std::string dead = "sharebench-00112233445566ff-" + std::to_string(dead_pid());
+  const std::string live = "sharebench-00112233445566ff-" + std::to_string(::getpid());
+  const std::string dead_segment = "/dev/shm/" + dead + "-shm-map", dead_dir = "/tmp/" + dead + "-AbCdEf";
+  const std::string live_segment = "/dev/shm/" + live + "-shm-map";
+  std::ofstream(dead_segment) << "x";
+  std::filesystem::create_directory(dead_dir);
+  std::ofstream(dead_dir + "/manager.sock") << "x";
+  std::ofstream(live_segment) << "x";
+
+  const CommandResult warned = run_sharebench({"--strategy", "null", "--duration", "0.05", "--warmup", "0"});
+  EXPECT_NE(warned.out.find("objects left by sharebench runs that died"), std::string::npos) << warned.out;
+
+  const CommandResult listed = run_sharebench({"clean", "--dry-run"});
+  EXPECT_EQ(listed.exit_code, 0);
+  EXPECT_NE(listed.out.find("would remove " + dead_segment), std::string::npos) << listed.out;
+  EXPECT_TRUE(std::filesystem::exists(dead_segment)) << "--dry-run removes nothing";
+
+  const CommandResult cleaned = run_sharebench({"clean"});
+  EXPECT_EQ(cleaned.exit_code, 0) << cleaned.err;
+  EXPECT_FALSE(std::filesystem::exists(dead_segment));
+  EXPECT_FALSE(std::filesystem::exists(dead_dir));
+  EXPECT_TRUE(std::filesystem::exists(live_segment)) << "a live run's object was removed";
+  EXPECT_EQ(cleaned.out.find(live), std::string::npos);
+  std::filesystem::remove(live_segment);
 }
 
 TEST(Cli, CorruptTableFileExitsTwo) {
