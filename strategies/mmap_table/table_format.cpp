@@ -78,8 +78,16 @@ void build_image(const Dataset& dataset, char* out, std::size_t size) {
     offset += kRecordHeader + key.size() + value.size();
   }
   std::memcpy(out, &h, sizeof h);
-  h.checksum = checksum_of(out, h);
-  std::memcpy(out, &h, sizeof h);
+  seal_image(out, size);
+}
+
+void seal_image(char* image, std::size_t size) {
+  TableHeader h;
+  if (size < sizeof h) return;
+  std::memcpy(&h, image, sizeof h);
+  if (h.header_size != sizeof h || h.image_size != size) return;  // the loader refuses it anyway
+  h.checksum = checksum_of(image, h);
+  std::memcpy(image, &h, sizeof h);
 }
 
 TableView::TableView(const char* image, std::size_t size, std::string_view source) {

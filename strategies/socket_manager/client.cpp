@@ -167,7 +167,7 @@ std::int64_t SocketManagerClient::add(std::string_view key, std::int64_t delta) 
     if (get(key, current) && !decode_int64(current, &value)) {
       throw Error("socket-manager: add on a key whose value is not an 8-byte counter");
     }
-    value += delta;
+    value = static_cast<std::int64_t>(static_cast<std::uint64_t>(value) + static_cast<std::uint64_t>(delta));
     put(key, encode_int64(value));
     return value;
   }

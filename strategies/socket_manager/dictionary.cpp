@@ -166,7 +166,9 @@ void Dictionary::handle(std::span<const std::string_view> frames, std::string& o
             encode_reply(out, {WireStatus::error, r.id, "add on a key whose value is not an 8-byte counter"});
             break;
           }
-          const std::string updated = encode_int64(value + delta);
+          // Wraps around at 2^63 as an atomic add does (a signed overflow would be undefined).
+          const std::string updated = encode_int64(static_cast<std::int64_t>(
+              static_cast<std::uint64_t>(value) + static_cast<std::uint64_t>(delta)));
           store(slot, r.key, d.hash, updated);
           encode_reply(out, {WireStatus::done, r.id, updated});
           break;
