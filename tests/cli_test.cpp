@@ -267,7 +267,10 @@ TEST(Cli, CompareRunsItsUTestOnReportsWithRepetitions) {
   EXPECT_NE(r.out.find("null/read/procs:1_median"), std::string::npos);
 }
 
-TEST(Cli, InterruptStopsTearsDownAndWritesAPartialReport) {
+class Interrupt : public ::testing::TestWithParam<int> {};
+
+TEST_P(Interrupt, StopsTearsDownAndWritesAPartialReport) {
+  const int signal_number = GetParam();
   ScratchDir dir;
   const std::string out = dir.file("partial.json");
   int pipe_fds[2];
@@ -291,7 +294,7 @@ TEST(Cli, InterruptStopsTearsDownAndWritesAPartialReport) {
   ASSERT_TRUE(header);
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   const auto start = std::chrono::steady_clock::now();
-  ::kill(pid, SIGINT);
+  ::kill(pid, signal_number);
   std::string rest;
   while (std::fgets(line, sizeof line, rows) != nullptr) rest += line;
   int status = 0;
@@ -299,17 +302,21 @@ TEST(Cli, InterruptStopsTearsDownAndWritesAPartialReport) {
   std::fclose(rows);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5)) << "the 30 s window was not cut short";
   ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_EQ(WEXITSTATUS(status), 128 + signal_number);
   const auto report = nlohmann::json::parse(testing::read_file(out));
   EXPECT_EQ(report["context"]["partial"], true);
   ASSERT_EQ(report["benchmarks"].size(), 1u) << "the sweep must stop after the interrupted cell";
   EXPECT_EQ(report["benchmarks"][0]["status"], "failed");
-  EXPECT_EQ(report["benchmarks"][0]["reason"].get<std::string>().rfind("interrupted by SIGINT after ", 0), 0u)
+  const std::string name = signal_number == SIGINT ? "SIGINT" : "SIGTERM";
+  EXPECT_EQ(report["benchmarks"][0]["reason"].get<std::string>().rfind("interrupted by " + name + " after ", 0), 0u)
       << report["benchmarks"][0]["reason"];
   EXPECT_GT(report["benchmarks"][0]["iterations"].get<double>(), 0) << "what was measured is kept";
-  EXPECT_NE(rest.find("failed: interrupted by SIGINT"), std::string::npos) << rest;
+  EXPECT_NE(rest.find("failed: interrupted by " + name), std::string::npos) << rest;
   EXPECT_EQ(testing::os_objects_with("-" + std::to_string(pid) + "-"), std::vector<std::string>{});
 }
+
+INSTANTIATE_TEST_SUITE_P(Signals, Interrupt, ::testing::Values(SIGINT, SIGTERM),
+                         [](const ::testing::TestParamInfo<int>& p) { return p.param == SIGINT ? "SIGINT" : "SIGTERM"; });
 
 }  // namespace
 }  // namespace sharebench
