@@ -391,12 +391,13 @@ TEST_F(RunnerTest, FarBelowCapacityOpenLoopLatencyEqualsServiceTime) {
   const CellResult r = run(steady, 1);
   ASSERT_EQ(r.status, CellStatus::ok) << r.reason;
   EXPECT_GT(r.latency.timed_ops, 250u);
-  // Within the histogram's precision (1/1024 of the value) and a microsecond of clock reads.
-  for (auto [corrected, service] : {std::pair{r.latency.p50, r.service_time.p50},
-                                    std::pair{r.latency.p90, r.service_time.p90}}) {
-    EXPECT_NEAR(static_cast<double>(corrected), static_cast<double>(service),
-                static_cast<double>(service) / 1024 + 1000);
-  }
+  // The median op starts on time: its corrected latency is its service time, within the
+  // histogram's precision (1/1024 of the value) and a microsecond of clock reads. (Higher
+  // percentiles include the ops the scheduler started late, which on a loaded machine -
+  // ctest -j 2 on 2 cores - is more than one in ten: that lateness is real and is shown.)
+  EXPECT_NEAR(static_cast<double>(r.latency.p50), static_cast<double>(r.service_time.p50),
+              static_cast<double>(r.service_time.p50) / 1024 + 1000);
+  EXPECT_GE(r.latency.p90, r.service_time.p90) << "corrected latency never undercuts service time";
   EXPECT_NEAR(r.ops_per_second(), 200, 20) << "open loop runs at the target rate";
 }
 
