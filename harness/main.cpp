@@ -492,8 +492,12 @@ int run(int argc, char** argv) {
   std::vector<std::string> option_warnings;
   try {
     if (!o.out.empty()) check_writable(o.out);
+    std::vector<DatasetShape> shapes;
+    for (const WorkloadSpec& w : plan.workloads) shapes.push_back(shape_of(w));
     for (const StrategyInfo* s : plan.strategies) {
-      for (std::string& w : s->make(plan.settings.strategy_options)->check_options()) option_warnings.push_back(std::move(w));
+      for (std::string& w : s->make(plan.settings.strategy_options)->check_options(shapes)) {
+        option_warnings.push_back(std::move(w));
+      }
     }
   } catch (const Error& e) {
     throw UsageError(e.what());

@@ -203,6 +203,25 @@ std::vector<WorkloadSpec> read_workload_file(const std::string& path) {
   return specs;
 }
 
+DatasetShape shape_of(const WorkloadSpec& spec) {
+  DatasetShape shape;
+  shape.workload = spec.name;
+  shape.keys = spec.keys;
+  shape.counters = spec.counter_keys;
+  // Keys are the decimal numbers 0, 2, ..., 2 * (keys - 1): count their digits by decade.
+  std::uint64_t key_bytes = 0;
+  const std::uint64_t largest = spec.keys == 0 ? 0 : 2 * (spec.keys - 1);
+  for (std::uint64_t low = 0, digits = 1; spec.keys > 0 && low <= largest; low = low == 0 ? 10 : low * 10, ++digits) {
+    const std::uint64_t high = std::min(largest, low == 0 ? 9 : low * 10 - 1);
+    key_bytes += digits * ((high - (low + low % 2)) / 2 + 1);  // the even numbers in [low, high]
+  }
+  shape.payload_bytes = key_bytes + spec.keys * spec.value_size;
+  shape.max_key_size = spec.keys > 0 ? std::to_string(largest).size() : 0;
+  if (spec.counter_keys > 0) shape.max_key_size = std::max(shape.max_key_size, counter_key(spec.counter_keys - 1).size());
+  shape.max_value_size = spec.value_size;
+  return shape;
+}
+
 Dataset build_dataset(const WorkloadSpec& spec) {
   Dataset dataset;
   dataset.reserve(spec.keys, spec.keys * (8 + spec.value_size));

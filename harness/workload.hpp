@@ -99,6 +99,9 @@ std::vector<WorkloadSpec> read_workload_file(const std::string& path);
 // Throws Error if the spec cannot run (bad ratios, no keys to read, ...); `source` names it.
 void validate(const WorkloadSpec& spec, const std::string& source);
 
+// The shape of build_dataset(spec), computed without building it.
+DatasetShape shape_of(const WorkloadSpec& spec);
+
 // The initial dictionary: `keys` records at version 0, plus the counters.
 Dataset build_dataset(const WorkloadSpec& spec);
 

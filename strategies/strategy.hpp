@@ -90,6 +90,16 @@ class Client {
   virtual Figures figures() const { return {}; }
 };
 
+// The size of a dataset, known before it is built.
+struct DatasetShape {
+  std::string workload;
+  std::uint64_t keys = 0;
+  std::uint64_t payload_bytes = 0;  // all keys and values
+  std::size_t max_key_size = 0;  // over keys and counters
+  std::size_t max_value_size = 0;  // over preloaded and put values
+  std::uint64_t counters = 0;
+};
+
 // Options the command line passes to strategies. Each strategy reads only its own group.
 struct StrategyOptions {
   // Every named OS object (segment, queue, socket directory) starts with this prefix, which
@@ -112,10 +122,14 @@ class Strategy {
  public:
   virtual ~Strategy() = default;
   virtual Capabilities capabilities() const = 0;
-  // Once, before the run starts: throws Error if the options cannot work (a corrupt table
-  // file, a directory that does not exist), so bad input is refused before anything runs;
-  // returns warnings about options that work but deserve one (no authentication).
-  virtual std::vector<std::string> check_options() const { return {}; }
+  // Once, before the run starts, with the shape of every dataset the run will hand
+  // prepare(): throws Error if the options cannot work (a corrupt table file, a segment too
+  // small for the data), so bad input is refused before anything runs; returns warnings
+  // about options that work but deserve one (no authentication).
+  virtual std::vector<std::string> check_options(std::span<const DatasetShape> datasets) const {
+    (void)datasets;
+    return {};
+  }
   // In the coordinator, before fork: build, create, preload, start helper processes.
   virtual void prepare(const Dataset& dataset) = 0;
   // In a worker, after fork. `worker` is 0..N-1 (N for the final checker).

@@ -91,6 +91,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"RepetitionsZero", {"--repetitions", "0"}, "--repetitions: '0' is out of range; accepted: 1 to 1000"},
         BadInput{"WorkloadFileMissing", {"--workload-file", "/nonexistent/w.json"},
                  "workload file '/nonexistent/w.json': cannot be read"},
+        BadInput{"ShmSizeTooSmallForTheDataset", {"--strategy", "shm-map", "--keys", "100000", "--shm-size", "1M"},
+                 "--shm-size 1048576 bytes is too small for the read workload: its 100000 keys need about 18972011 "
+                 "bytes"},
         BadInput{"UnknownOption", {"--frobnicate"}, "The following argument was not expected: --frobnicate; see sharebench --help"},
         BadInput{"TableFileInMissingDirectory", {"--strategy", "mmap-table", "--table-file", "/nonexistent-dir/t.tbl"},
                  "table file '/nonexistent-dir/t.tbl' does not exist and cannot be created in "

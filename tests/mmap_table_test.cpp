@@ -225,7 +225,7 @@ TEST(MmapTableStrategy, TableFileIsBuiltOnceAndMappedByALaterRun) {
   ASSERT_EQ(::stat(path.c_str(), &before), 0);
   {
     auto s = make_mmap_table_strategy(with_table_file(path));
-    s->check_options();
+    s->check_options({});
     s->prepare(d);
     std::string value;
     EXPECT_TRUE(s->connect(0)->get("1998", value));
@@ -261,7 +261,7 @@ TEST(MmapTableStrategy, CorruptTableFileIsRefusedByCheckOptions) {
   std::ofstream(path) << "this is not a table, but long enough to hold a header......................";
   auto s = make_mmap_table_strategy(with_table_file(path));
   try {
-    s->check_options();
+    s->check_options({});
     FAIL() << "accepted a corrupt table file";
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()), "table file '" + path + "': not a sharebench table (bad magic)");

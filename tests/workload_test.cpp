@@ -53,6 +53,21 @@ TEST(Values, HalfOfOneVersionAndHalfOfAnotherIsCaught) {
   EXPECT_FALSE(value_is_valid(torn, 64, h, &version));
 }
 
+TEST(Dataset, ShapeMatchesTheBuiltDataset) {
+  for (const char* name : {"read", "mixed", "counter"}) {
+    for (std::uint64_t keys : {1u, 5u, 6u, 50u, 51u, 12345u}) {
+      WorkloadSpec spec = *find_workload(name);
+      if (spec.keys > 0) spec.keys = keys;
+      const Dataset d = build_dataset(spec);
+      const DatasetShape shape = shape_of(spec);
+      EXPECT_EQ(shape.keys, d.size()) << name << " " << keys;
+      EXPECT_EQ(shape.payload_bytes, d.payload_bytes()) << name << " " << keys;
+      EXPECT_EQ(shape.max_key_size, d.max_key_size()) << name << " " << keys;
+      EXPECT_EQ(shape.counters, d.counters().size());
+    }
+  }
+}
+
 TEST(Dataset, ReadPresetPreloadsEvenKeysAtVersionZero) {
   WorkloadSpec spec = *find_workload("read");
   spec.keys = 1000;

@@ -117,7 +117,7 @@ class MmapTableStrategy final : public Strategy {
 
   Capabilities capabilities() const override { return {.holds_data = true}; }
 
-  std::vector<std::string> check_options() const override {
+  std::vector<std::string> check_options(std::span<const DatasetShape>) const override {
     if (table_file_.empty()) return {};
     if (::access(table_file_.c_str(), F_OK) == 0) {
       const Mapping image = map_table_file(table_file_);

@@ -74,6 +74,19 @@ class ShmMapStrategy final : public Strategy {
     return {.holds_data = true, .put = true, .add = true, .atomic_add = true};
   }
 
+  std::vector<std::string> check_options(std::span<const DatasetShape> datasets) const override {
+    for (const DatasetShape& d : datasets) {
+      if (size_ == 0) continue;
+      const std::uint64_t needed = shm_map::segment_size_for(d.keys, d.payload_bytes, d.counters);
+      if (needed > size_) {
+        throw Error("--shm-size " + std::to_string(size_) + " bytes is too small for the " + d.workload +
+                    " workload: its " + std::to_string(d.keys) + " keys need about " + std::to_string(needed) +
+                    " bytes");
+      }
+    }
+    return {};
+  }
+
   void prepare(const Dataset& dataset) override {
     const std::uint64_t keys = dataset.size() + dataset.counters().size();
     const std::uint64_t size = size_ != 0 ? size_

@@ -81,7 +81,7 @@ class SocketManagerStrategy final : public Strategy {
     return {.holds_data = true, .put = true, .add = true, .atomic_add = add_mode_ == AddMode::atomic};
   }
 
-  std::vector<std::string> check_options() const override {
+  std::vector<std::string> check_options(std::span<const DatasetShape>) const override {
     if (!options_.connect.empty() && !options_.endpoint.empty()) {
       throw Error("--endpoint and --connect contradict each other: --endpoint starts a server there, "
                   "--connect uses one that runs already");
