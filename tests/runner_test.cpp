@@ -392,11 +392,11 @@ TEST_F(RunnerTest, FarBelowCapacityOpenLoopLatencyEqualsServiceTime) {
   ASSERT_EQ(r.status, CellStatus::ok) << r.reason;
   EXPECT_GT(r.latency.timed_ops, 250u);
   // The median op starts on time: its corrected latency is its service time, within the
-  // histogram's precision (1/1024 of the value) and a microsecond of clock reads. (Higher
-  // percentiles include the ops the scheduler started late, which on a loaded machine -
-  // ctest -j 2 on 2 cores - is more than one in ten: that lateness is real and is shown.)
+  // histogram's precision (1/1024 of the value) and 5 us for clock reads and the scheduler's
+  // wake-up on a loaded machine (ctest -j 2 on 2 cores). Higher percentiles include the ops
+  // the scheduler started late; that lateness is real, and is shown.
   EXPECT_NEAR(static_cast<double>(r.latency.p50), static_cast<double>(r.service_time.p50),
-              static_cast<double>(r.service_time.p50) / 1024 + 1000);
+              static_cast<double>(r.service_time.p50) / 1024 + 5000);
   EXPECT_GE(r.latency.p90, r.service_time.p90) << "corrected latency never undercuts service time";
   EXPECT_NEAR(r.ops_per_second(), 200, 20) << "open loop runs at the target rate";
 }

@@ -135,7 +135,8 @@ class SocketManagerStrategy final : public Strategy {
   }
 
   std::string helper_failure() override {
-    if (server_ && server_.poll()) return "server exited: " + server_.how_ended();
+    // A killed server's sockets close before it can be reaped: give its exit a moment.
+    if (server_ && server_.wait_for(milliseconds(200))) return "server exited: " + server_.how_ended();
     return "";
   }
 
