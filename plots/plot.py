@@ -324,7 +324,7 @@ def _log_axis(axis, to_text):
 
 
 def _caption(fig, paragraphs, width_in):
-    chars = max(60, int(width_in * 72 / (7.5 * 0.52)))
+    chars = max(60, int(width_in * 72 / (7.5 * 0.5)))
     lines = []
     for p in paragraphs:
         lines.extend(textwrap.wrap(p, chars, subsequent_indent="  ") or [""])
@@ -530,9 +530,8 @@ def plot_change(plt, before, after):
             ax.text(v + (0.012 * span if v >= 0 else -0.012 * span), i, f"{v:+.1f}%",
                     va="center", ha="left" if v >= 0 else "right", fontsize=7.5)
         low, high = min(min(values), 0), max(max(values), 0)
-        pad = 0.16 * (high - low or 1.0)
-        ax.set_xlim(low - (pad if low < 0 else 0.05 * pad),
-                    high + (pad if high > 0 else 0.05 * pad))
+        pad = 0.16 * max(high - low, 1.0)  # room for the labels on both sides
+        ax.set_xlim(low - pad, high + pad)
     else:
         ax.text(0.5, 0.5, "no cell ran ok in both reports", ha="center", va="center",
                 transform=ax.transAxes, color="0.4")
