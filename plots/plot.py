@@ -1,0 +1,648 @@
+#!/usr/bin/python3
+"""Plots of sharebench JSON reports (results/SCHEMA.md).
+
+Run with Debian's python, which has matplotlib (the pyenv python3 on PATH has not):
+
+    /usr/bin/python3 plots/plot.py results/run.json -o plots/out/
+    /usr/bin/python3 plots/plot.py before.json after.json -o plots/out/
+
+Writes into DIR (created if missing) a PNG and an SVG of each chart:
+
+    throughput.png/.svg  ops/s vs procs, one line per strategy, one panel per workload
+    latency.png/.svg     p50, p99, p99.9 per strategy at --procs N (default: the largest)
+    change.png/.svg      with two reports only: % change of ops/s per cell, before -> after
+
+With two reports, throughput and latency show the second (after). Points are medians of
+the repetitions that ran ok; bars span their min-max. Skipped and failed cells are left out
+and named in the caption. Prints the cells two reports do not share (if any), then the files
+written, one a line. A report that cannot be read or is not a sharebench report: one line on
+stderr ("plot.py: FILE: what is wrong"), exit 2.
+"""
+
+import argparse
+import datetime
+import json
+import math
+import os
+import statistics
+import sys
+import textwrap
+
+PROG = "plot.py"
+KNOWN_SCHEMA_VERSION = 1
+PERCENTILES = (("p50", "p50"), ("p99", "p99"), ("p999", "p99.9"))
+CHARTS = ("throughput", "latency")  # always written; "change" with two reports
+FORMATS = ("png", "svg")
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*")
+GAIN, LOSS = "#2a9d4b", "#c0392b"
+
+
+class ReportError(Exception):
+    """A report that cannot be plotted; the message says why, in one line."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading reports
+
+
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class Cell:
+    """One strategy/workload/procs cell of a report: its repetitions and aggregates."""
+
+    def __init__(self, strategy, workload, procs):
+        self.strategy, self.workload, self.procs = strategy, workload, procs
+        self.ok = []  # iteration entries with status ok
+        self.not_ok = []  # (status, reason) of the other repetitions
+        self.aggregates = {}  # aggregate_name -> entry
+
+    @property
+    def name(self):
+        return f"{self.strategy}/{self.workload}/procs:{self.procs}"
+
+    @property
+    def plottable(self):
+        # Aggregates alone (--aggregates-only) only when no repetition is listed: they are
+        # computed over the ok repetitions, so with repetitions listed, those decide.
+        return bool(self.ok) or (not self.not_ok and "median" in self.aggregates)
+
+    @property
+    def batch(self):
+        return self.ok[0].get("batch") if self.ok else None
+
+    def summary(self, get):
+        """(point, low, high) of get(entry): median and min-max of the ok repetitions, or, in
+        an --aggregates-only report, the median aggregate +- the stddev aggregate."""
+        if self.ok:
+            values = [get(e) for e in self.ok]
+            return statistics.median(values), min(values), max(values)
+        median = get(self.aggregates["median"])
+        stddev = get(self.aggregates["stddev"]) if "stddev" in self.aggregates else 0.0
+        # A log axis cannot show a bar reaching zero: clip it at a tenth of the point.
+        return median, max(median - stddev, median / 10), median + stddev
+
+    def throughput(self):
+        return self.summary(lambda e: e["items_per_second"])
+
+    def latency(self, key):
+        return self.summary(lambda e: e["latency_ns"][key])
+
+    @property
+    def from_aggregates(self):
+        return not self.ok
+
+
+class Report:
+    def __init__(self, path, doc):
+        self.path = path
+        self.context = doc["context"]
+        self.cells = {}  # (strategy, workload, procs) -> Cell, in report order
+        for i, entry in enumerate(doc["benchmarks"]):
+            self._add(i, entry)
+        if not self.cells:
+            raise ReportError("no benchmark entries to plot")
+        self.strategies = _unique(c.strategy for c in self.cells.values())
+        named = [w.get("name") for w in self._settings_workloads()]
+        present = _unique(c.workload for c in self.cells.values())
+        self.workloads = [w for w in named if w in present] + [w for w in present if w not in named]
+        self.procs = sorted({c.procs for c in self.cells.values()})
+
+    def _settings_workloads(self):
+        settings = self.context.get("settings")
+        workloads = settings.get("workloads") if isinstance(settings, dict) else None
+        return [w for w in workloads if isinstance(w, dict)] if isinstance(workloads, list) else []
+
+    def _add(self, i, entry):
+        where = f"benchmarks[{i}]"
+        if not isinstance(entry, dict):
+            raise ReportError(f"{where} is not an object")
+        if isinstance(entry.get("name"), str):
+            where += f" ({entry['name']})"
+
+        def need(field, check, what):
+            if field not in entry or not check(entry[field]):
+                raise ReportError(f"{where}: {field} is missing or not {what}")
+            return entry[field]
+
+        strategy = need("strategy", lambda v: isinstance(v, str) and v, "a name")
+        workload = need("workload", lambda v: isinstance(v, str) and v, "a name")
+        procs = need("procs", lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
+                     "a positive integer")
+        run_type = need("run_type", lambda v: v in ("iteration", "aggregate"),
+                        "iteration or aggregate")
+        cell = self.cells.setdefault((strategy, workload, procs), Cell(strategy, workload, procs))
+        if run_type == "aggregate":
+            kind = need("aggregate_name", lambda v: isinstance(v, str), "a name")
+            if kind in ("median", "stddev"):
+                need("items_per_second", _number, "a number")
+                need("latency_ns", lambda v: isinstance(v, dict)
+                     and all(_number(v.get(k)) for k, _ in PERCENTILES), "p50/p99/p999 numbers")
+                cell.aggregates[kind] = entry
+            return
+        status = need("status", lambda v: v in ("ok", "skipped", "failed"), "ok, skipped or failed")
+        if status == "ok":
+            need("items_per_second", _number, "a number")
+            need("latency_ns", lambda v: isinstance(v, dict)
+                 and all(_number(v.get(k)) for k, _ in PERCENTILES), "p50/p99/p999 numbers")
+            cell.ok.append(entry)
+        else:
+            reason = entry.get("reason") or entry.get("error_message") or ""
+            cell.not_ok.append((status, " ".join(str(reason).split())))
+
+    def machine(self):
+        """'CPU model, N CPUs, host H, date' from the context, for titles and captions."""
+        c = self.context
+        parts = [str(c.get("cpu_model") or "unknown CPU")]
+        if c.get("num_cpus"):
+            parts.append(f"{c['num_cpus']} CPUs")
+        if c.get("host_name"):
+            parts.append(f"host {c['host_name']}")
+        parts.append(_date(c.get("date")))
+        notes = []
+        if c.get("build_type") and str(c["build_type"]).lower() != "release":
+            notes.append(f"{c['build_type']} build")
+        if c.get("sanitizers"):
+            notes.append(f"sanitizers {c['sanitizers']}")
+        if c.get("partial"):
+            notes.append("partial run (interrupted)")
+        load = c.get("load")
+        if isinstance(load, dict) and load.get("mode") == "open":
+            notes.append(f"open loop at {_si(load.get('target_ops_per_second') or 0)} ops/s")
+        return ", ".join(parts) + "".join(f" [{n}]" for n in notes)
+
+    def num_cpus(self):
+        n = self.context.get("num_cpus")
+        return n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else None
+
+
+def _unique(items):
+    return list(dict.fromkeys(items))
+
+
+def _date(value):
+    if not isinstance(value, str) or not value:
+        return "undated"
+    try:
+        d = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    zone = " UTC" if d.utcoffset() == datetime.timedelta(0) else d.strftime(" %z")
+    return d.strftime("%Y-%m-%d %H:%M") + zone
+
+
+def load_report(path):
+    """The Report in path; ReportError (one line) if it cannot be read or is not a report."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise ReportError(f"cannot read: {e.strerror or e}") from None
+    try:
+        doc = json.loads(data)
+    except (ValueError, RecursionError) as e:
+        raise ReportError(f"not JSON: {' '.join(str(e).split())}") from None
+    if not isinstance(doc, dict):
+        raise ReportError("not a sharebench report: the top level is not an object")
+    context = doc.get("context")
+    if not isinstance(context, dict) or "sharebench_schema_version" not in context:
+        raise ReportError("not a sharebench report: no context.sharebench_schema_version")
+    if not isinstance(doc.get("benchmarks"), list):
+        raise ReportError("not a sharebench report: no benchmarks array")
+    return Report(path, doc)
+
+
+# ---------------------------------------------------------------------------------------------
+# Text
+
+
+def _si(x):
+    """12.3M, 450k, 7: ops/s in few characters."""
+    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= scale:
+            return f"{x / scale:.3g}{suffix}"
+    return f"{x:.3g}"
+
+
+def _duration(ns):
+    """A latency in ns as 250 ns, 1.5 µs, 20 ms."""
+    for scale, unit in ((1e9, "s"), (1e6, "ms"), (1e3, "µs")):
+        if ns >= scale:
+            return f"{ns / scale:.3g} {unit}"
+    return f"{ns:.3g} ns"
+
+
+def _procs_list(procs):
+    return ",".join(str(p) for p in sorted(procs))
+
+
+def _cell_list(cells, limit=None):
+    """'s/w procs:1,2,4; s/w procs:8': cells grouped by strategy/workload."""
+    groups = {}
+    for strategy, workload, procs in cells:
+        groups.setdefault((strategy, workload), []).append(procs)
+    items = [f"{s}/{w} procs:{_procs_list(p)}" for (s, w), p in groups.items()]
+    if limit is not None and len(items) > limit:
+        items = items[:limit] + [f"and {len(items) - limit} more (listed on stdout)"]
+    return "; ".join(items)
+
+
+def _shorten(text, width=110):
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def not_ok_notes(report, cells):
+    """Footnotes for the skipped and failed repetitions among cells: one line per status,
+    e.g. 'skipped: mmap-table/mixed (strategy does not support put (immutable))'."""
+    all_procs = {}
+    for c in report.cells.values():
+        all_procs.setdefault((c.strategy, c.workload), set()).add(c.procs)
+    groups = {}  # (status, strategy, workload, reason, partial text) -> [procs]
+    for c in cells:
+        by_status = {}
+        for status, reason in c.not_ok:
+            by_status.setdefault((status, reason), 0)
+            by_status[(status, reason)] += 1
+        total = len(c.ok) + len(c.not_ok)
+        for (status, reason), n in by_status.items():
+            partial = f"{n} of {total} repetitions" if c.ok else ""
+            key = (status, c.strategy, c.workload, reason, partial)
+            groups.setdefault(key, []).append(c.procs)
+    lines = {}
+    for (status, strategy, workload, reason, partial), procs in groups.items():
+        where = f"{strategy}/{workload}"
+        if set(procs) != all_procs[(strategy, workload)]:
+            where += f" procs:{_procs_list(procs)}"
+        if partial:
+            where += f", {partial}"
+        lines.setdefault(status, []).append(f"{where} ({_shorten(reason or 'no reason given')})")
+    out = []
+    for status, label in (("skipped", "skipped"), ("failed", "failed")):
+        if status in lines:
+            out.append(f"{label}: " + "; ".join(lines[status]))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Charts
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({
+        "font.size": 9, "axes.titlesize": 10, "legend.fontsize": 8,
+        "axes.grid": True, "grid.alpha": 0.3, "grid.linewidth": 0.6,
+        "svg.hashsalt": "sharebench",  # stable element ids: SVGs diff cleanly
+    })
+    return plt
+
+
+def _log_formatter(to_text):
+    from matplotlib import ticker
+
+    class Formatter(ticker.LogFormatter):
+        def _num_to_string(self, x, vmin, vmax):
+            return to_text(x)
+
+    return Formatter
+
+
+def _log_axis(axis, to_text):
+    from matplotlib import ticker
+
+    Formatter = _log_formatter(to_text)
+    axis.set_major_formatter(Formatter(labelOnlyBase=False))
+    axis.set_minor_formatter(Formatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+    axis.set_minor_locator(ticker.LogLocator(subs=(2, 5)))
+
+
+def _caption(fig, paragraphs, width_in):
+    chars = max(60, int(width_in * 72 / (7.5 * 0.5)))
+    lines = []
+    for p in paragraphs:
+        lines.extend(textwrap.wrap(p, chars, subsequent_indent="  ") or [""])
+    fig.supxlabel("\n".join(lines), x=0.01, ha="left", fontsize=7.5, linespacing=1.4)
+
+
+class Style:
+    """A color and a marker per strategy, the same in every chart."""
+
+    def __init__(self, strategies):
+        self.color = {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(strategies)}
+        self.marker = {s: MARKERS[i % len(MARKERS)] for i, s in enumerate(strategies)}
+
+
+def _spread_text(cells):
+    reps = sorted({len(c.ok) for c in cells if c.ok})
+    parts = []
+    if reps and reps != [1]:
+        n = "/".join(str(r) for r in reps)
+        parts.append(f"Points: median of the {n} repetitions that ran ok; bars: their min–max.")
+    elif reps:
+        parts.append("One repetition per cell: no error bars.")
+    if any(c.from_aggregates and c.plottable for c in cells):
+        parts.append("Cells with aggregates only (--aggregates-only): median aggregate ± one "
+                     "stddev, clipped at a tenth of the point on the log axis.")
+    return " ".join(parts)
+
+
+def _oversubscribed(ax, report, procs):
+    """Shades procs above the report's online CPUs; True if it did."""
+    n = report.num_cpus()
+    over = [p for p in procs if n and p > n]
+    if not over:
+        return False
+    under = [p for p in procs if p <= n]
+    start = math.sqrt(max(under) * min(over)) if under else min(over) / 1.3
+    ax.axvspan(start, max(procs) * 2, color="0.85", alpha=0.5, lw=0, zorder=0)
+    return True
+
+
+def plot_throughput(plt, report, style):
+    workloads = report.workloads
+    width = 1.2 + 4.0 * len(workloads) + 1.9
+    fig, axes = plt.subplots(1, len(workloads), figsize=(width, 4.9), sharey=True,
+                             squeeze=False, layout="constrained")
+    axes = axes[0]
+    procs = report.procs
+    shaded = False
+    for ax, workload in zip(axes, workloads):
+        for strategy in report.strategies:
+            cells = [report.cells.get((strategy, workload, p)) for p in procs]
+            cells = [c for c in cells if c is not None and c.plottable]
+            if not cells:
+                continue
+            x = [c.procs for c in cells]
+            points = [c.throughput() for c in cells]
+            y = [p for p, _, _ in points]
+            err = [[p - lo for p, lo, _ in points], [hi - p for p, _, hi in points]]
+            ax.errorbar(x, y, yerr=err, color=style.color[strategy],
+                        marker=style.marker[strategy], markersize=5, capsize=3, lw=1.5)
+        shaded |= _oversubscribed(ax, report, procs)
+        ax.set_title(workload)
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(procs, [str(p) for p in procs])
+        ax.xaxis.set_minor_locator(plt.NullLocator())
+        ax.set_xlim(min(procs) / 1.35, max(procs) * 1.35)
+        ax.set_xlabel("worker processes (procs)")
+        ax.set_yscale("log")
+        _log_axis(ax.yaxis, _si)
+    axes[0].set_ylabel("throughput, ops/s (all workers, log scale)")
+    handles = [plt.Line2D([], [], color=style.color[s], marker=style.marker[s], lw=1.5)
+               for s in report.strategies]
+    labels = list(report.strategies)
+    if shaded:
+        handles.append(plt.Rectangle((0, 0), 1, 1, color="0.85", alpha=0.5, lw=0))
+        labels.append(f"procs > {report.num_cpus()} CPUs\n(workers time-share)")
+    axes[-1].legend(handles, labels, title="strategy", loc="upper left",
+                    bbox_to_anchor=(1.03, 1.0), frameon=False)
+    fig.suptitle(f"sharebench: throughput vs worker processes — {os.path.basename(report.path)}"
+                 f"\n{report.machine()}", fontsize=11)
+    cells = list(report.cells.values())
+    caption = [_spread_text(cells) + " Ops/s count every operation of every worker in the "
+               "common measured window; skipped and failed cells are not drawn."]
+    caption += not_ok_notes(report, cells)
+    _caption(fig, caption, width)
+    return fig
+
+
+def pick_procs(report, wanted):
+    """The procs the latency chart shows: wanted, or the largest in the report."""
+    if wanted is None:
+        return max(report.procs)
+    if wanted not in report.procs:
+        raise ReportError(f"--procs {wanted}: not in the report "
+                          f"(procs: {_procs_list(report.procs)})")
+    return wanted
+
+
+def plot_latency(plt, report, procs, style):
+    from matplotlib import transforms
+
+    workloads = report.workloads
+    strategies = report.strategies
+    width = 1.2 + max(3.2, 1.05 * len(strategies)) * len(workloads) + 1.6
+    fig, axes = plt.subplots(1, len(workloads), figsize=(width, 4.9), sharey=True,
+                             squeeze=False, layout="constrained")
+    axes = axes[0]
+    offsets = {key: (i - (len(PERCENTILES) - 1) / 2) * 0.24 for i, (key, _) in
+               enumerate(PERCENTILES)}
+    shapes = dict(zip((k for k, _ in PERCENTILES), ("o", "^", "s")))
+    batches = {}
+    for ax, workload in zip(axes, workloads):
+        for x, strategy in enumerate(strategies):
+            cell = report.cells.get((strategy, workload, procs))
+            if cell is None or not cell.plottable:
+                text = "not run" if cell is None else (cell.not_ok[0][0] if cell.not_ok else "")
+                ax.text(x, 0.5, text, rotation=90, ha="center", va="center", color="0.45",
+                        fontsize=8, transform=transforms.blended_transform_factory(
+                            ax.transData, ax.transAxes))
+                continue
+            if cell.batch:
+                batches.setdefault(strategy, set()).add(cell.batch)
+            for key, _ in PERCENTILES:
+                p, lo, hi = cell.latency(key)
+                ax.errorbar([x + offsets[key]], [p], yerr=[[p - lo], [hi - p]],
+                            color=style.color[strategy], marker=shapes[key], markersize=6,
+                            capsize=2.5, lw=1.2, ls="none")
+        ax.set_title(workload)
+        ax.set_xlim(-0.6, len(strategies) - 0.4)
+        ax.grid(False, axis="x")
+        ax.set_yscale("log")
+        _log_axis(ax.yaxis, _duration)
+    for ax in axes:
+        labels = []
+        for s in strategies:
+            b = batches.get(s)
+            labels.append(s + (f"\nbatch {_procs_list(b)}" if b and b != {1} else ""))
+        ax.set_xticks(range(len(strategies)), labels, rotation=30, ha="right",
+                      rotation_mode="anchor")
+        for tick, s in zip(ax.get_xticklabels(), strategies):
+            tick.set_color(style.color[s])
+    axes[0].set_ylabel("latency (log scale)")
+    handles = [plt.Line2D([], [], color="0.2", marker=shapes[k], ls="none", markersize=6)
+               for k, _ in PERCENTILES]
+    axes[-1].legend(handles, [label for _, label in PERCENTILES], title="percentile",
+                    loc="upper left", bbox_to_anchor=(1.03, 1.0), frameon=False)
+    over = report.num_cpus() and procs > report.num_cpus()
+    fig.suptitle(f"sharebench: latency at procs {procs} — {os.path.basename(report.path)}"
+                 f"\n{report.machine()}", fontsize=11)
+    cells = [c for c in report.cells.values() if c.procs == procs]
+    caption = [_spread_text(cells) +
+               " A batched client (batch > 1, under its name) is timed per batch: the latency "
+               "is the batch's completion time. Percentiles come from each cell's histogram "
+               "of sampled batches, merged across workers."]
+    if over:
+        caption.append(f"procs {procs} > {report.num_cpus()} online CPUs: workers time-share "
+                       "cores, and the tail includes waiting for a CPU.")
+    caption += not_ok_notes(report, cells)
+    _caption(fig, caption, width)
+    return fig
+
+
+def compare(before, after):
+    """Cells ok in both, as (cell name, % change of median ops/s, ranges overlap), sorted by
+    change; and lists of the cells that could not be compared."""
+    rows, only_before, not_ok = [], [], []
+    for key, b in before.cells.items():
+        a = after.cells.get(key)
+        if a is None:
+            only_before.append(key)
+        elif not (a.plottable and b.plottable):
+            not_ok.append(key)
+        else:
+            (bp, blo, bhi), (ap, alo, ahi) = b.throughput(), a.throughput()
+            if bp <= 0:
+                not_ok.append(key)
+                continue
+            # Pale bar: both sides have a spread (repetitions) and the spreads overlap.
+            spread = (len(a.ok) > 1 or a.from_aggregates) and (len(b.ok) > 1 or b.from_aggregates)
+            overlap = spread and blo <= ahi and alo <= bhi
+            rows.append((b.name, (ap / bp - 1) * 100, overlap))
+    only_after = [k for k in after.cells if k not in before.cells]
+    rows.sort(key=lambda r: (r[1], r[0]))
+    return rows, only_before, only_after, not_ok
+
+
+def plot_change(plt, before, after):
+    rows, only_before, only_after, not_ok = compare(before, after)
+    width = 10.0
+    fig, ax = plt.subplots(figsize=(width, 2.6 + 0.24 * max(len(rows), 4)), layout="constrained")
+    if rows:
+        names = [r[0] for r in rows]
+        values = [r[1] for r in rows]
+        colors = [GAIN if v > 0 else LOSS if v < 0 else "0.5" for v in values]
+        alphas = [0.4 if r[2] else 1.0 for r in rows]
+        bars = ax.barh(range(len(rows)), values, color=colors, height=0.7)
+        for bar, alpha in zip(bars, alphas):
+            bar.set_alpha(alpha)
+        ax.set_yticks(range(len(rows)), names, fontsize=8)
+        ax.set_ylim(-0.7, len(rows) - 0.3)
+        span = max(abs(v) for v in values) or 1.0
+        for i, v in enumerate(values):
+            ax.text(v + (0.012 * span if v >= 0 else -0.012 * span), i, f"{v:+.1f}%",
+                    va="center", ha="left" if v >= 0 else "right", fontsize=7.5)
+        low, high = min(min(values), 0), max(max(values), 0)
+        pad = 0.16 * max(high - low, 1.0)  # room for the labels on both sides
+        ax.set_xlim(low - pad, high + pad)
+    else:
+        ax.text(0.5, 0.5, "no cell ran ok in both reports", ha="center", va="center",
+                transform=ax.transAxes, color="0.4")
+        ax.set_yticks([])
+    ax.axvline(0, color="0.2", lw=0.8)
+    ax.grid(False, axis="y")
+    ax.set_xlabel("change of ops/s, % (after / before − 1)")
+    fig.suptitle(f"sharebench: ops/s change per cell, {os.path.basename(before.path)} → "
+                 f"{os.path.basename(after.path)}", fontsize=11)
+    caption = [f"before: {before.path} — {before.machine()}",
+               f"after: {after.path} — {after.machine()}"]
+    b_cpu = (before.context.get("cpu_model"), before.context.get("num_cpus"))
+    a_cpu = (after.context.get("cpu_model"), after.context.get("num_cpus"))
+    if b_cpu != a_cpu:
+        caption.append("The reports come from different machines: a change mixes the code's "
+                       "and the machine's.")
+    caption.append("Each cell's ops/s is the median of its repetitions that ran ok. Green: "
+                   "faster, red: slower. Pale bars: the before and after min–max ranges "
+                   "overlap, so the change is within run-to-run spread.")
+    for label, keys in (("only in before", only_before), ("only in after", only_after),
+                        ("not compared (skipped or failed)", not_ok)):
+        if keys:
+            caption.append(f"{label}: {_cell_list(keys, limit=8)}")
+    _caption(fig, caption, width)
+    notes = [f"{label}: {_cell_list(keys)}" for label, keys in
+             (("only in before", only_before), ("only in after", only_after),
+              ("not compared (skipped or failed)", not_ok)) if keys]
+    return fig, notes
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        sys.stderr.write(f"{PROG}: {message} (see {PROG} --help)\n")
+        sys.exit(2)
+
+
+def parse_args(argv):
+    parser = _Parser(
+        prog=PROG,
+        description="Plot sharebench JSON reports: throughput.png/.svg and latency.png/.svg; "
+                    "with two reports (before after) also change.png/.svg. Run with "
+                    "/usr/bin/python3 (it has matplotlib).")
+    parser.add_argument("reports", nargs="+", metavar="REPORT.json",
+                        help="a report; a second one is the 'after' of a before/after chart")
+    parser.add_argument("-o", "--out", required=True, metavar="DIR",
+                        help="directory for the charts (created if missing)")
+    parser.add_argument("--procs", type=int, metavar="N",
+                        help="procs of the latency chart (default: the largest in the report)")
+    args = parser.parse_args(argv)
+    if len(args.reports) > 2:
+        parser.error(f"give one report, or two (before after), not {len(args.reports)}")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    reports = []
+    for path in args.reports:
+        try:
+            reports.append(load_report(path))
+        except ReportError as e:
+            sys.stderr.write(f"{PROG}: {path}: {e}\n")
+            return 2
+    for r in reports:
+        version = r.context.get("sharebench_schema_version")
+        if version != KNOWN_SCHEMA_VERSION:
+            print(f"{PROG}: {r.path}: note: schema version {version}, written for "
+                  f"{KNOWN_SCHEMA_VERSION}", file=sys.stderr)
+    shown = reports[-1]
+    try:
+        procs = pick_procs(shown, args.procs)
+    except ReportError as e:
+        sys.stderr.write(f"{PROG}: {shown.path}: {e}\n")
+        return 2
+    try:
+        os.makedirs(args.out, exist_ok=True)
+    except OSError as e:
+        sys.stderr.write(f"{PROG}: {args.out}: cannot create the output directory: "
+                         f"{e.strerror or e}\n")
+        return 2
+
+    plt = _pyplot()
+    strategies = _unique(s for r in reports for s in r.strategies)
+    style = Style(strategies)
+    figures = [("throughput", plot_throughput(plt, shown, style)),
+               ("latency", plot_latency(plt, shown, procs, style))]
+    notes = []
+    if len(reports) == 2:
+        fig, notes = plot_change(plt, reports[0], reports[1])
+        figures.append(("change", fig))
+    written = []
+    for name, fig in figures:
+        for fmt in FORMATS:
+            path = os.path.join(args.out, f"{name}.{fmt}")
+            try:
+                fig.savefig(path, dpi=110, metadata={"Date": None} if fmt == "svg" else None)
+            except OSError as e:
+                sys.stderr.write(f"{PROG}: {path}: cannot write: {e.strerror or e}\n")
+                return 2
+            written.append(path)
+        plt.close(fig)
+    for line in notes:
+        print(line)
+    for path in written:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
