@@ -187,6 +187,7 @@ struct Options {
   std::string shm_size;
   std::string op_timeout = "2";
   std::string transport = "zmq", endpoint, connect, pipeline = "1", add_mode = "atomic";
+  std::string redis_url;
   std::string seed = "1";
   std::string batch = "auto";
   std::string latency_sample = "auto";
@@ -288,6 +289,7 @@ RunPlan make_plan(const Options& o) {
     throw UsageError("--add-mode: unknown mode '" + o.add_mode + "'; accepted: atomic, rmw");
   }
   s.strategy_options.add_read_modify_write = o.add_mode == "rmw";
+  s.strategy_options.redis_url = o.redis_url;
   return plan;
 }
 
@@ -322,6 +324,7 @@ nlohmann::json settings_json(const Options& o, const RunPlan& plan) {
           {"connect", o.connect},
           {"pipeline", s.strategy_options.pipeline},
           {"add_mode", o.add_mode},
+          {"redis_url", o.redis_url},
           {"workloads", workloads}};
 }
 
@@ -440,11 +443,15 @@ int run(int argc, char** argv) {
                  "socket-manager: where its server listens: ipc://PATH or tcp://HOST:PORT (zmq), a path (uds); "
                  "default: a private ipc path");
   app.add_option("--connect", o.connect, "socket-manager: use the server already listening there (sharebench serve)");
-  app.add_option("--pipeline", o.pipeline, "socket-manager: requests in flight per worker (1 = synchronous, 1..1024)")
+  app.add_option("--pipeline", o.pipeline,
+                 "socket-manager, redis: requests in flight per worker (1 = synchronous, 1..1024)")
       ->capture_default_str();
   app.add_option("--add-mode", o.add_mode,
                  "socket-manager: atomic (the server adds) or rmw (a get then a put, as Manager proxies do)")
       ->capture_default_str();
+  app.add_option("--redis-url", o.redis_url,
+                 "redis: use this server (redis://HOST:PORT, unix:///PATH) instead of starting a private one; "
+                 "only the run's own keys are written and deleted");
   app.add_option("--shm-size", o.shm_size, "shm-map: segment size, e.g. 512M (default: sized from the dataset)");
 
   bool dry_run = false;

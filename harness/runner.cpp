@@ -420,6 +420,10 @@ CellResult run_cell(const CellSpec& cell, const RunSettings& settings) {
     strategy->prepare(*cell.dataset);
     result.setup_ns = static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
+  } catch (const Unavailable& e) {
+    result.status = CellStatus::skipped;
+    result.reason = e.what();
+    return result;
   } catch (const std::exception& e) {
     return fail(e.what());
   }

@@ -37,9 +37,17 @@
 #include <utility>
 #include <vector>
 
+#include "common/error.hpp"
 #include "strategies/dataset.hpp"
 
 namespace sharebench {
+
+// Thrown by prepare() when something the strategy needs is not on this machine (a server
+// binary): the runner reports the cell `skipped` with the message, not `failed`.
+class Unavailable : public Error {
+ public:
+  using Error::Error;
+};
 
 // What a strategy supports; the runner skips (with the reason) workloads that need more.
 struct Capabilities {
@@ -115,6 +123,8 @@ struct StrategyOptions {
   std::string connect;  // socket-manager: use the server already listening there
   std::size_t pipeline = 1;  // socket-manager: requests in flight per worker
   bool add_read_modify_write = false;  // socket-manager: add() as get + put, as Manager proxies do
+
+  std::string redis_url;  // redis: use this server (redis://HOST:PORT, unix:///PATH); "" starts one
 };
 
 // Lives in the coordinator and owns every shared resource of one cell.

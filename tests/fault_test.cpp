@@ -17,6 +17,7 @@
 #include "harness/runner.hpp"
 #include "strategies/shm_map/shm_map.hpp"
 #include "strategies/shm_map/shm_table.hpp"
+#include "tests/test_strategies.hpp"
 #include "tests/test_support.hpp"
 
 namespace sharebench {
@@ -38,38 +39,6 @@ std::vector<pid_t> other_processes_in_my_group() {
   return found;
 }
 
-// Wraps a registered strategy; its worker 1 kills itself with SIGKILL after some batches.
-class KillWorkerOne final : public Strategy {
- public:
-  KillWorkerOne(const StrategyInfo& inner, const StrategyOptions& options) : inner_(inner.make(options)) {}
-  Capabilities capabilities() const override { return inner_->capabilities(); }
-  void prepare(const Dataset& d) override { inner_->prepare(d); }
-  std::unique_ptr<Client> connect(int worker) override {
-    struct Killer final : Client {
-      std::unique_ptr<Client> inner;
-      int worker = 0, batches = 0;
-      bool get(std::string_view k, std::string& v) override { return inner->get(k, v); }
-      void put(std::string_view k, std::string_view v) override { inner->put(k, v); }
-      std::int64_t add(std::string_view k, std::int64_t d) override { return inner->add(k, d); }
-      void execute(std::span<Op> ops) override {
-        if (worker == 1 && ++batches == 50) ::raise(SIGKILL);
-        inner->execute(ops);
-      }
-      std::size_t preferred_batch() const override { return inner->preferred_batch(); }
-    };
-    auto c = std::make_unique<Killer>();
-    c->inner = inner_->connect(worker);
-    c->worker = worker;
-    return c;
-  }
-  void teardown() noexcept override { inner_->teardown(); }
-  std::vector<pid_t> helper_processes() const override { return inner_->helper_processes(); }
-  std::string helper_failure() override { return inner_->helper_failure(); }
-
- private:
-  std::unique_ptr<Strategy> inner_;
-};
-
 class WorkerKilled : public ::testing::TestWithParam<std::string> {
  protected:
   static void SetUpTestSuite() { ::setpgid(0, 0); }
@@ -88,7 +57,7 @@ TEST_P(WorkerKilled, FailsOnlyItsCellWithTheSignalAndLeavesNothing) {
   static const StrategyInfo* current = nullptr;
   current = &inner;
   const StrategyInfo killer{"killer", "test", [](const StrategyOptions& o) -> std::unique_ptr<Strategy> {
-                              return std::make_unique<KillWorkerOne>(*current, o);
+                              return std::make_unique<testing::KillWorkerOne>(*current, o);
                             }};
   const auto start = std::chrono::steady_clock::now();
   const CellResult r = run_cell(CellSpec{&killer, &workload, &dataset, &schedule, 2, 0}, settings);

@@ -23,6 +23,7 @@
 #include "strategies/socket_manager/dictionary.hpp"
 #include "strategies/socket_manager/socket_manager.hpp"
 #include "strategies/socket_manager/wire.hpp"
+#include "tests/test_strategies.hpp"
 #include "tests/test_support.hpp"
 
 namespace sharebench {
@@ -229,45 +230,11 @@ TEST_P(SocketManagerRun, ReadModifyWriteAddsLoseUpdatesAsManagerProxiesDo) {
   EXPECT_GT(r.check.lost_adds, 0) << "4 processes doing get-then-put on 16 keys must collide";
 }
 
-// Kills the server from inside worker 0 once it has done some operations.
-class KillServerMidRun final : public Strategy {
- public:
-  explicit KillServerMidRun(const StrategyOptions& o) : inner_(make_socket_manager_strategy(o)) {}
-  Capabilities capabilities() const override { return inner_->capabilities(); }
-  void prepare(const Dataset& d) override {
-    inner_->prepare(d);
-    server_ = inner_->helper_processes().at(0);
-  }
-  std::unique_ptr<Client> connect(int worker) override {
-    struct Killer final : Client {
-      std::unique_ptr<Client> inner;
-      pid_t server = 0;
-      int ops = 0;
-      bool get(std::string_view k, std::string& v) override {
-        if (server != 0 && ++ops == 500) ::kill(server, SIGKILL);
-        return inner->get(k, v);
-      }
-      void put(std::string_view k, std::string_view v) override { inner->put(k, v); }
-      std::int64_t add(std::string_view k, std::int64_t d) override { return inner->add(k, d); }
-    };
-    auto c = std::make_unique<Killer>();
-    c->inner = inner_->connect(worker);
-    c->server = worker == 0 ? server_ : 0;
-    return c;
-  }
-  void teardown() noexcept override { inner_->teardown(); }
-  std::string helper_failure() override { return inner_->helper_failure(); }
-
- private:
-  std::unique_ptr<Strategy> inner_;
-  pid_t server_ = 0;
-};
-
 TEST_P(SocketManagerRun, AServerKilledMidRunFailsTheCellWithItsSignalAndLeavesNothing) {
   settings.duration = 3000ms;
   use("read");
   const StrategyInfo killer{"killer", "test", [](const StrategyOptions& o) -> std::unique_ptr<Strategy> {
-                              return std::make_unique<KillServerMidRun>(o);
+                              return std::make_unique<testing::KillHelperMidRun>(*find_strategy("socket-manager"), o);
                             }};
   const auto start = std::chrono::steady_clock::now();
   const CellResult r = run(2, killer);

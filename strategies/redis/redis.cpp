@@ -1,0 +1,270 @@
+#include "strategies/redis/redis.hpp"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <fstream>
+#include <optional>
+#include <thread>
+
+#include "common/child_process.hpp"
+#include "common/error.hpp"
+#include "common/os.hpp"
+#include "strategies/redis/connection.hpp"
+
+namespace sharebench {
+namespace {
+
+using namespace redis;
+using std::chrono::milliseconds;
+
+constexpr milliseconds kServerStartTimeout{10'000};
+constexpr milliseconds kServerStopGrace{2'000};
+constexpr std::size_t kPreloadChunk = 10'000;  // commands per pipelined round trip
+
+// The run's keys are "<prefix>:<key>", so that a shared server's other keys are never touched.
+class KeyNamer {
+ public:
+  explicit KeyNamer(const std::string& prefix) : name_(prefix + ":"), base_(name_.size()) {}
+  std::string_view operator()(std::string_view key) {
+    name_.resize(base_);
+    name_.append(key);
+    return name_;
+  }
+
+ private:
+  std::string name_;
+  std::size_t base_;
+};
+
+std::int64_t integer_of(const Reply& reply) {
+  if (reply->type != REDIS_REPLY_INTEGER) throw Error("redis: expected an integer reply");
+  return reply->integer;
+}
+
+void check_status(const Reply& reply) {
+  if (reply->type == REDIS_REPLY_ERROR) throw Error("redis: " + std::string(reply->str, reply->len));
+}
+
+class RedisClient final : public Client {
+ public:
+  RedisClient(Connection connection, const std::string& prefix, std::size_t pipeline)
+      : connection_(std::move(connection)), keys_(prefix), pipeline_(pipeline) {}
+
+  bool get(std::string_view key, std::string& value_out) override {
+    const Reply reply = connection_.command({"GET", keys_(key)});
+    if (reply->type == REDIS_REPLY_NIL) return false;
+    value_out.assign(reply->str, reply->len);
+    return true;
+  }
+  void put(std::string_view key, std::string_view value) override { connection_.command({"SET", keys_(key), value}); }
+  std::int64_t add(std::string_view key, std::int64_t delta) override {
+    return integer_of(connection_.command({"INCRBY", keys_(key), decimal(delta)}));
+  }
+
+  // Up to `pipeline` commands per round trip; Redis answers them in order.
+  void execute(std::span<Op> ops) override {
+    if (pipeline_ == 1) return Client::execute(ops);
+    for (std::size_t base = 0; base < ops.size(); base += pipeline_) {
+      const std::size_t n = std::min(pipeline_, ops.size() - base);
+      for (std::size_t i = 0; i < n; ++i) {
+        const Op& op = ops[base + i];
+        switch (op.kind) {
+          case OpKind::get:
+            connection_.append({"GET", keys_(op.key)});
+            break;
+          case OpKind::put:
+            connection_.append({"SET", keys_(op.key), op.value});
+            break;
+          case OpKind::add:
+            connection_.append({"INCRBY", keys_(op.key), decimal(op.delta)});
+            break;
+        }
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        Op& op = ops[base + i];
+        const Reply reply = connection_.next_reply();
+        check_status(reply);
+        if (op.kind == OpKind::get) {
+          op.found = reply->type != REDIS_REPLY_NIL;
+          if (op.found) op.result.assign(reply->str, reply->len);
+        } else if (op.kind == OpKind::add) {
+          op.counter = integer_of(reply);
+        }
+      }
+    }
+  }
+  std::size_t preferred_batch() const override { return pipeline_; }
+
+ private:
+  std::string_view decimal(std::int64_t v) {
+    const auto [end, ec] = std::to_chars(number_, number_ + sizeof number_, v);
+    return {number_, static_cast<std::size_t>(end - number_)};
+  }
+
+  Connection connection_;
+  KeyNamer keys_;
+  std::size_t pipeline_;
+  char number_[24];
+};
+
+// The path of `program` on PATH, or "".
+std::string find_on_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
+  for (std::size_t start = 0; start <= dirs.size();) {
+    const std::size_t end = std::min(dirs.find(':', start), dirs.size());
+    const std::string candidate = dirs.substr(start, end - start) + "/" + program;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return "";
+}
+
+class RedisStrategy final : public Strategy {
+ public:
+  explicit RedisStrategy(const StrategyOptions& o) : options_(o) {}
+  ~RedisStrategy() override { teardown(); }
+
+  Capabilities capabilities() const override {
+    return {.holds_data = true, .put = true, .add = true, .atomic_add = true};
+  }
+
+  std::vector<std::string> check_options(std::span<const DatasetShape>) const override {
+    if (!options_.redis_url.empty()) parse_redis_url(options_.redis_url);
+    return {};
+  }
+
+  void prepare(const Dataset& dataset) override {
+    if (options_.redis_url.empty()) {
+      start_private_server();
+    } else {
+      address_ = parse_redis_url(options_.redis_url);
+    }
+    // The coordinator's connection is closed before returning: it must not cross a fork.
+    Connection connection(address_, options_.op_timeout);
+    preload(connection, dataset);
+    wrote_keys_ = true;
+  }
+
+  std::unique_ptr<Client> connect(int) override {
+    return std::make_unique<RedisClient>(Connection(address_, options_.op_timeout), options_.object_prefix,
+                                         options_.pipeline);
+  }
+
+  void teardown() noexcept override {
+    try {
+      if (server_ && !server_.exited()) {
+        Connection connection(address_, milliseconds(1000));
+        connection.append({"SHUTDOWN", "NOSAVE"});
+        try {
+          connection.next_reply();  // the server closes the connection: that is the answer
+        } catch (const Error&) {
+        }
+      } else if (wrote_keys_ && !options_.redis_url.empty()) {
+        delete_run_keys();
+      }
+    } catch (const std::exception&) {  // a dead server: nothing to delete, stop() reaps it
+    }
+    wrote_keys_ = false;
+    if (server_) {
+      server_.stop(kServerStopGrace);
+      server_ = ChildProcess();
+    }
+    dir_.reset();
+  }
+
+  std::vector<pid_t> helper_processes() const override {
+    return server_ && !server_.exited() ? std::vector<pid_t>{server_.pid()} : std::vector<pid_t>{};
+  }
+
+  std::string helper_failure() override {
+    if (server_ && server_.wait_for(milliseconds(200))) return "redis-server exited: " + server_.how_ended();
+    return "";
+  }
+
+ private:
+  void start_private_server() {
+    const std::string binary = find_on_path("redis-server");
+    if (binary.empty()) throw Unavailable("redis-server is not installed (Debian package redis-server)");
+    dir_ = PrivateDir(options_.object_prefix);
+    address_.path = dir_.path() + "/redis.sock";
+    address_.text = "unix://" + address_.path;
+    const std::vector<std::string> args = {binary,         "--port",          "0",
+                                           "--unixsocket", address_.path,     "--unixsocketperm",
+                                           "700",          "--save",          "",
+                                           "--appendonly", "no",              "--dir",
+                                           dir_.path(),    "--logfile",       dir_.path() + "/redis.log",
+                                           "--daemonize",  "no"};
+    server_ = ChildProcess::spawn([&args]() -> int {
+      std::vector<char*> argv;
+      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      return 127;
+    });
+    const auto deadline = std::chrono::steady_clock::now() + kServerStartTimeout;
+    for (;;) {
+      try {
+        Connection(address_, milliseconds(200)).command({"PING"});
+        return;
+      } catch (const Error&) {
+        if (server_.poll() || std::chrono::steady_clock::now() > deadline) {
+          const std::string why = server_.exited() ? "exited (" + server_.how_ended() + ")" : "did not answer";
+          std::ifstream log(dir_.path() + "/redis.log");
+          std::string line, last;
+          while (std::getline(log, line)) last = line;
+          throw Error("redis: redis-server " + why + (last.empty() ? "" : ": " + last));
+        }
+        std::this_thread::sleep_for(milliseconds(10));
+      }
+    }
+  }
+
+  void preload(Connection& connection, const Dataset& dataset) {
+    KeyNamer keys(options_.object_prefix);
+    std::size_t queued = 0;
+    auto drain = [&] {
+      for (; queued > 0; --queued) check_status(connection.next_reply());
+    };
+    for (std::size_t i = 0; i < dataset.size(); ++i) {
+      connection.append({"SET", keys(dataset.key(i)), dataset.value(i)});
+      if (++queued == kPreloadChunk) drain();
+    }
+    for (const std::string& counter : dataset.counters()) {
+      connection.append({"SET", keys(counter), "0"});
+      ++queued;
+    }
+    drain();
+  }
+
+  // A shared server: delete this run's keys, and only those.
+  void delete_run_keys() {
+    Connection connection(address_, options_.op_timeout);
+    const std::string pattern = options_.object_prefix + ":*";
+    std::string cursor = "0";
+    do {
+      const Reply page = connection.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "10000"});
+      cursor.assign(page->element[0]->str, page->element[0]->len);
+      const redisReply* found = page->element[1];
+      for (std::size_t i = 0; i < found->elements; ++i) {
+        connection.append({"UNLINK", {found->element[i]->str, found->element[i]->len}});
+      }
+      for (std::size_t i = 0; i < found->elements; ++i) check_status(connection.next_reply());
+    } while (cursor != "0");
+  }
+
+  StrategyOptions options_;
+  Address address_;
+  PrivateDir dir_;
+  ChildProcess server_;
+  bool wrote_keys_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Strategy> make_redis_strategy(const StrategyOptions& options) {
+  return std::make_unique<RedisStrategy>(options);
+}
+
+}  // namespace sharebench

@@ -1,0 +1,144 @@
+// redis: the private server and a shared one (--redis-url), exact reads and no lost update,
+// a server killed mid-run, a machine without redis-server, and nothing left behind.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <optional>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "common/child_process.hpp"
+#include "common/os.hpp"
+#include "harness/runner.hpp"
+#include "strategies/redis/connection.hpp"
+#include "tests/test_strategies.hpp"
+#include "tests/test_support.hpp"
+
+namespace sharebench {
+namespace {
+
+using namespace std::chrono_literals;
+
+class RedisRun : public ::testing::Test {
+ protected:
+  RedisRun() {
+    settings.duration = 400ms;
+    settings.warmup = 0ms;
+    settings.strategy_options.object_prefix = testing::test_object_prefix();
+    settings.strategy_options.op_timeout = 1000ms;
+  }
+  void use(const char* name) {
+    workload = *find_workload(name);
+    if (workload.keys > 0) workload.keys = 3'000;
+    dataset = build_dataset(workload);
+    schedule = std::make_unique<OpSchedule>(workload, settings.seed);
+  }
+  CellResult run(int procs, const StrategyInfo& info = *find_strategy("redis")) {
+    return run_cell(CellSpec{&info, &workload, &dataset, schedule.get(), procs, 0}, settings);
+  }
+  void TearDown() override {
+    EXPECT_EQ(testing::tmp_entries_with(settings.strategy_options.object_prefix), std::vector<std::string>{})
+        << "the private server's directory is left";
+  }
+  RunSettings settings;
+  WorkloadSpec workload;
+  Dataset dataset;
+  std::unique_ptr<OpSchedule> schedule;
+};
+
+TEST_F(RedisRun, PrivateServerReadsExactlyAndLosesNothing) {
+  for (const char* name : {"read", "mixed", "counter"}) {
+    use(name);
+    for (int procs : {1, 2, 4}) {
+      const CellResult r = run(procs);
+      ASSERT_EQ(r.status, CellStatus::ok) << name << " procs " << procs << ": " << r.reason;
+      EXPECT_GT(r.ops, 0u);
+      EXPECT_EQ(r.check.mismatches, 0u);
+      EXPECT_EQ(r.check.lost_updates, 0u);
+      ASSERT_EQ(r.helper_pss_kib.size(), 1u);
+      EXPECT_GT(r.helper_pss_kib[0], 0) << "redis-server's memory";
+    }
+  }
+  EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1) << "a redis-server was left unreaped";
+}
+
+TEST_F(RedisRun, PipelinedCommandsKeepTheirOrder) {
+  settings.strategy_options.pipeline = 16;
+  use("update");
+  const CellResult r = run(2);
+  ASSERT_EQ(r.status, CellStatus::ok) << r.reason;
+  EXPECT_EQ(r.batch, 16u);
+  EXPECT_EQ(r.check.lost_updates, 0u);
+}
+
+TEST_F(RedisRun, AServerKilledMidRunFailsTheCellWithItsSignal) {
+  settings.duration = 3000ms;
+  use("read");
+  const StrategyInfo killer{"killer", "test", [](const StrategyOptions& o) -> std::unique_ptr<Strategy> {
+                              return std::make_unique<testing::KillHelperMidRun>(*find_strategy("redis"), o);
+                            }};
+  const auto start = std::chrono::steady_clock::now();
+  const CellResult r = run(2, killer);
+  EXPECT_EQ(r.status, CellStatus::failed);
+  EXPECT_EQ(r.reason.rfind("redis-server exited: killed by signal 9 (SIGKILL); worker ", 0), 0u) << r.reason;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2500ms) << "detected within the op timeout, not the window";
+}
+
+TEST_F(RedisRun, ASharedServerKeepsItsOwnKeysAndLosesTheRunsKeys) {
+  testing::ScratchDir dir;
+  const std::string socket = dir.file("redis.sock");
+  ChildProcess server = ChildProcess::spawn([&]() -> int {
+    ::execlp("redis-server", "redis-server", "--port", "0", "--unixsocket", socket.c_str(), "--save", "",
+             "--appendonly", "no", "--dir", dir.path().c_str(), "--logfile", (dir.path() + "/log").c_str(), nullptr);
+    return 127;
+  });
+  redis::Address address = redis::parse_redis_url("unix://" + socket);
+  std::optional<redis::Connection> admin;
+  for (int i = 0; i < 200 && !admin; ++i) {
+    try {
+      admin.emplace(address, 1000ms);
+    } catch (const Error&) {
+      std::this_thread::sleep_for(20ms);
+    }
+  }
+  ASSERT_TRUE(admin) << "the test's redis-server did not start";
+  admin->command({"SET", "theirs", "keep me"});
+
+  settings.strategy_options.redis_url = "unix://" + socket;
+  for (const char* name : {"mixed", "counter"}) {
+    use(name);
+    const CellResult r = run(2);
+    ASSERT_EQ(r.status, CellStatus::ok) << r.reason;
+    EXPECT_EQ(r.check.lost_updates, 0u);
+  }
+  const redis::Reply keys = admin->command({"KEYS", settings.strategy_options.object_prefix + ":*"});
+  EXPECT_EQ(keys->elements, 0u) << "the run's keys outlived it";
+  const redis::Reply theirs = admin->command({"GET", "theirs"});
+  ASSERT_EQ(theirs->type, REDIS_REPLY_STRING);
+  EXPECT_EQ(std::string(theirs->str, theirs->len), "keep me");
+  EXPECT_EQ(admin->command({"DBSIZE"})->integer, 1);
+  admin.reset();
+  server.kill_and_reap();
+}
+
+TEST(RedisMissing, CellsAreSkippedWithTheReason) {
+  testing::ScratchDir empty;
+  const auto r = testing::run_command({"/usr/bin/env", "PATH=" + empty.path(), SHAREBENCH_BINARY, "--strategy",
+                                       "redis", "--workload", "read,counter", "--keys", "100", "--duration", "0.1"});
+  EXPECT_EQ(r.exit_code, 0) << "skipped is not failed: " << r.err;
+  EXPECT_NE(r.out.find("skipped: redis-server is not installed (Debian package redis-server)"), std::string::npos)
+      << r.out;
+}
+
+TEST(RedisUrl, ABadUrlExitsTwo) {
+  const auto r = testing::run_sharebench({"--strategy", "redis", "--redis-url", "http://x"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "sharebench: --redis-url: 'http://x' is not a Redis address; accepted: redis://HOST:PORT, "
+                   "unix:///PATH\n");
+}
+
+}  // namespace
+}  // namespace sharebench
