@@ -114,7 +114,7 @@ TEST_F(RedisRun, ASharedServerKeepsItsOwnKeysAndLosesTheRunsKeys) {
     ASSERT_EQ(r.status, CellStatus::ok) << r.reason;
     EXPECT_EQ(r.check.lost_updates, 0u);
   }
-  const redis::Reply keys = admin->command({"KEYS", settings.strategy_options.object_prefix + ":*"});
+  const redis::Reply keys = admin->command({"KEYS", "sb:*"});
   EXPECT_EQ(keys->elements, 0u) << "the run's keys outlived it";
   const redis::Reply theirs = admin->command({"GET", "theirs"});
   ASSERT_EQ(theirs->type, REDIS_REPLY_STRING);

@@ -3,12 +3,14 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <cstdio>
 #include <fstream>
 #include <optional>
 #include <thread>
 
 #include "common/child_process.hpp"
 #include "common/error.hpp"
+#include "common/hash.hpp"
 #include "common/os.hpp"
 #include "strategies/redis/connection.hpp"
 
@@ -22,10 +24,18 @@ constexpr milliseconds kServerStartTimeout{10'000};
 constexpr milliseconds kServerStopGrace{2'000};
 constexpr std::size_t kPreloadChunk = 10'000;  // commands per pipelined round trip
 
-// The run's keys are "<prefix>:<key>", so that a shared server's other keys are never touched.
+// The run's keys are "sb:<8 hex digits of the run's object prefix>:<key>": a shared server's
+// other keys are never touched, and the prefix stays short (Redis hashes and stores it with
+// every key).
+std::string key_prefix(const std::string& object_prefix) {
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(hash64(object_prefix)));
+  return std::string("sb:") + hex + ":";
+}
+
 class KeyNamer {
  public:
-  explicit KeyNamer(const std::string& prefix) : name_(prefix + ":"), base_(name_.size()) {}
+  explicit KeyNamer(const std::string& object_prefix) : name_(key_prefix(object_prefix)), base_(name_.size()) {}
   std::string_view operator()(std::string_view key) {
     name_.resize(base_);
     name_.append(key);
@@ -241,7 +251,7 @@ class RedisStrategy final : public Strategy {
   // A shared server: delete this run's keys, and only those.
   void delete_run_keys() {
     Connection connection(address_, options_.op_timeout);
-    const std::string pattern = options_.object_prefix + ":*";
+    const std::string pattern = key_prefix(options_.object_prefix) + "*";
     std::string cursor = "0";
     do {
       const Reply page = connection.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "10000"});

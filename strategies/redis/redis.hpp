@@ -1,7 +1,7 @@
 // redis: the dictionary lives in a Redis server, reached over a Unix socket or TCP (hiredis).
 //   Shared:  a private redis-server started by prepare() (Unix socket in a 0700 directory,
 //            no persistence), or the server --redis-url names; every key carries the run's
-//            prefix, and teardown deletes exactly those keys (it never flushes).
+//            prefix (sb:<8 hex>:), and teardown deletes exactly those keys (it never flushes).
 //   Writes:  SET; add is INCRBY, atomic in the server.
 //   Readers: GET sees every write the server applied before it.
 //   An op:   one round trip (--pipeline K: K commands per round trip).
