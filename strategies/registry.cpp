@@ -2,6 +2,7 @@
 
 #include "strategies/mmap_table/mmap_table.hpp"
 #include "strategies/null/null_strategy.hpp"
+#include "strategies/queue_passing/queue_passing.hpp"
 #include "strategies/shm_map/shm_map.hpp"
 
 namespace sharebench {
@@ -15,6 +16,10 @@ constexpr StrategyInfo kStrategies[] = {
     {"shm-map",
      "mutable hash map in a shared-memory segment; seqlock reads, locked puts, lock-free atomic adds",
      make_shm_map_strategy},
+    {"queue-passing",
+     "workers send messages to one owner process through shared-memory queues; one-way puts, "
+     "pipelined gets, atomic adds",
+     make_queue_passing_strategy},
 };
 
 }  // namespace
