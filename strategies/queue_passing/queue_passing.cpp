@@ -100,8 +100,8 @@ class QueuePassingClient final : public Client {
     std::size_t op;
   };
 
-  // Sends one request and returns its id. A full request queue is a queue-full wait (counted),
-  // then a blocking send that fails the operation after --op-timeout.
+  // Sends one request and returns its id. A full request queue is a queue-full wait (counted):
+  // the client polls, then sleeps until the owner makes room, and fails after --op-timeout.
   std::uint64_t send(MessageKind kind, std::string_view key, std::string_view value) {
     if (key.size() + value.size() > capacity_) {
       throw Error("queue-passing: a " + std::string(kind == MessageKind::put ? "put" : "request") + " of a " +
@@ -281,7 +281,7 @@ class QueuePassingStrategy final : public Strategy {
 
   std::uint64_t shared_bytes() const override {
     if (!requests_ || shared_ == nullptr) return 0;
-    std::uint64_t bytes = queue_bytes(requests_.name());
+    std::uint64_t bytes = shared_area_.size() + queue_bytes(requests_.name());
     const std::uint32_t connected = shared_->connected.load();
     for (std::uint32_t w = 0; w < connected; ++w) bytes += queue_bytes(reply_queue_name(prefix_, static_cast<int>(w)));
     return bytes;
