@@ -3,7 +3,8 @@
 //
 //   BM_RawOneWay/M         one process sends put-sized messages, the other receives them
 //   BM_RawRoundTrip/M/N    N get-sized requests sent, then N reply-sized replies received
-//                          (N = 1: a plain request/reply round trip; N = 16: pipelined)
+//                          (N = 1: a plain request/reply round trip; N = 64: pipelined as
+//                          the strategy's default batch)
 //   M = 0 (blocking):  Boost's blocking send/receive on the queue as shipped: its manual's way.
 //   M = 1 (polled):    try_send/try_receive, polling then sleeping on a futex word, exactly as
 //                      the strategy waits (wakeup.hpp, tuning.hpp), on the queue as shipped.
@@ -13,12 +14,22 @@
 //   BM_QueuePassingGet/N  the strategy's client, batches of N gets (execute())
 //   BM_DictionaryGet/K    the owner's dictionary lookup alone, in this process, K keys
 //
+// Placement decides these figures more than anything else on a small machine: two processes on
+// one CPU hand the queue's cache lines over for free and pay a context switch per wake-up; on
+// two CPUs they bounce the lines and wake each other across cores. SHAREBENCH_BENCH_CPUS=A,B
+// pins the sending (client) process to CPU A and the receiving one (owner) to CPU B, for every
+// benchmark here alike; unset, the scheduler places them.
+//
 // Messages have the size the strategy uses for the `write` workload (100,000 decimal keys,
 // 32-byte values: queue message size = header + longest key + value), in queues of the
 // strategy's depths. Items per second are messages (or operations) per second. The sender's
 // loop ends up to one queue depth ahead of the receiver: under 0.1% of the iterations.
 #include <benchmark/benchmark.h>
+#include <sched.h>
 #include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 
 #include <memory>
 #include <new>
@@ -40,6 +51,33 @@ namespace sharebench {
 namespace {
 
 using namespace queue_passing;
+
+// Pins this process and `server` as SHAREBENCH_BENCH_CPUS says, for the life of the object.
+class Placement {
+ public:
+  explicit Placement(pid_t server) {
+    const char* cpus = std::getenv("SHAREBENCH_BENCH_CPUS");
+    int client_cpu = 0, server_cpu = 0;
+    if (cpus == nullptr || std::sscanf(cpus, "%d,%d", &client_cpu, &server_cpu) != 2) return;
+    ::sched_getaffinity(0, sizeof saved_, &saved_);
+    pinned_ = pin(0, client_cpu) && pin(server, server_cpu);
+  }
+  ~Placement() {
+    if (pinned_) ::sched_setaffinity(0, sizeof saved_, &saved_);
+  }
+  Placement(const Placement&) = delete;
+  Placement& operator=(const Placement&) = delete;
+
+ private:
+  static bool pin(pid_t pid, int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return ::sched_setaffinity(pid, sizeof set, &set) == 0;
+  }
+  cpu_set_t saved_{};
+  bool pinned_ = false;
+};
 
 std::string unique_prefix() {
   static int counter = 0;
@@ -122,6 +160,7 @@ struct Raw {
 void BM_RawOneWay(benchmark::State& state) {
   Raw raw(state.range(0));
   ChildProcess receiver = ChildProcess::spawn([&] { return raw.serve(false); });
+  const Placement placement(receiver.pid());
   std::vector<char> message(raw.message_size, 'p');
   for (auto _ : state) raw.send(raw.requests, raw.requests_ready, raw.requests_room, message.data(), raw.put_size);
   raw.send(raw.requests, raw.requests_ready, raw.requests_room, message.data(), 0);
@@ -135,6 +174,7 @@ void BM_RawRoundTrip(benchmark::State& state) {
   Raw raw(state.range(0));
   const auto depth = static_cast<std::size_t>(state.range(1));
   ChildProcess server = ChildProcess::spawn([&] { return raw.serve(true); });
+  const Placement placement(server.pid());
   std::vector<char> out(raw.message_size, 'g'), in(raw.message_size);
   WakeWord unused;
   for (auto _ : state) {
@@ -147,7 +187,7 @@ void BM_RawRoundTrip(benchmark::State& state) {
   server.stop(std::chrono::seconds(5));
   state.SetItemsProcessed(state.iterations() * state.range(1));
 }
-BENCHMARK(BM_RawRoundTrip)->ArgNames({"mode", "depth"})->ArgsProduct({{0, 1, 2}, {1, 16}})->UseRealTime();
+BENCHMARK(BM_RawRoundTrip)->ArgNames({"mode", "depth"})->ArgsProduct({{0, 1, 2}, {1, 64}})->UseRealTime();
 
 // The strategy with its owner, preloaded with the write workload's 100,000 keys.
 struct Prepared {
@@ -158,8 +198,10 @@ struct Prepared {
     options.object_prefix = unique_prefix();
     strategy = make_queue_passing_strategy(options);
     strategy->prepare(write_data().dataset);
+    placement = std::make_unique<Placement>(strategy->helper_processes().at(0));
     client = strategy->connect(0);
   }
+  std::unique_ptr<Placement> placement;
   ~Prepared() {
     client.reset();
     strategy->teardown();
@@ -197,7 +239,7 @@ void BM_QueuePassingGet(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
-BENCHMARK(BM_QueuePassingGet)->Arg(1)->Arg(16)->UseRealTime();
+BENCHMARK(BM_QueuePassingGet)->Arg(1)->Arg(64)->UseRealTime();
 
 void BM_DictionaryGet(benchmark::State& state) {
   WorkloadSpec spec = *find_workload("read");
