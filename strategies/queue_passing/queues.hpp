@@ -72,6 +72,7 @@ class Queue {
 
  private:
   [[noreturn]] void broken(const char* operation, const std::exception& e) const;
+  void let_lock_go() const;
   void map_header(bool robust_lock);
 
   std::string name_;
