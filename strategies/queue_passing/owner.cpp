@@ -20,6 +20,8 @@ constexpr milliseconds kIdleWait{1000};
 // before applying them in order: enough to hash and prefetch their slots and entries so that
 // the dictionary's cache misses overlap instead of following each other.
 constexpr std::size_t kDrain = 32;
+// How long the owner lets one-way messages gather before taking them (see gather()).
+constexpr std::chrono::microseconds kGather{10};
 
 class Owner {
  public:
@@ -41,6 +43,7 @@ class Owner {
  private:
   // Waits for one message, then takes whatever else is already queued, up to kDrain.
   std::size_t receive_batch() {
+    if (!answered_last_batch_) gather();
     const auto first = [&] {
       return requests_.queued_hint() != 0 && requests_.try_receive(in_.data(), message_size_, received_[0]);
     };
@@ -55,9 +58,23 @@ class Owner {
     return n;
   }
 
+  // Nobody is waiting for an answer (the last batch was all one-way puts): unless a full batch
+  // is queued already, leave the queue alone for kGather, so that the senders keep its lock and
+  // cache lines to themselves while a batch gathers, instead of handing them over for every
+  // message. (A get arriving meanwhile waits those microseconds more.)
+  void gather() {
+    if (requests_.queued_hint() >= kDrain) return;
+    const Clock::time_point until = Clock::now() + kGather;
+    for (unsigned round = 1;; ++round) {
+      pause_briefly(round);
+      if (round % 8 == 0 && Clock::now() >= until) return;
+    }
+  }
+
   // Decodes a batch, prefetches what it will touch, applies it in order; false once it meets
   // the stop message (whatever was queued before it has been applied).
   bool serve(std::size_t n) {
+    answered_last_batch_ = false;
     for (std::size_t i = 0; i < n; ++i) {
       why_[i] = decode_request(in_.data() + i * message_size_, received_[i], settings_.payload_capacity, messages_[i]);
       if (touches_dictionary(i)) {
@@ -124,6 +141,7 @@ class Owner {
   };
 
   void reply(std::uint32_t worker, std::uint64_t request_id, Status status, std::string_view value) {
+    answered_last_batch_ = true;
     ReplyQueue* r = reply_queue(worker);
     if (r == nullptr || r->broken || value.size() > settings_.payload_capacity) return drop();
     const std::size_t n = encode(out_.data(), MessageKind::reply, status, worker, request_id, {}, value);
@@ -175,6 +193,7 @@ class Owner {
   Malformed why_[kDrain] = {};
   std::uint64_t hashes_[kDrain] = {};
   std::vector<ReplyQueue> replies_;  // by worker id
+  bool answered_last_batch_ = true;
 };
 
 }  // namespace
