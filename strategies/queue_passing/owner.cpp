@@ -54,6 +54,7 @@ class Owner {
            requests_.try_receive(in_.data() + n * message_size_, message_size_, received_[n])) {
       ++n;
     }
+    shared_.requests_taken.fetch_add(n, std::memory_order_relaxed);
     notify(shared_.requests_room);  // senders that found the queue full
     return n;
   }

@@ -35,6 +35,9 @@ struct SharedState {
   std::atomic<std::uint64_t> replies_dropped{0};  // replies no reply queue would take
   char owner_error[200] = {};                     // why the owner exited with status 1
 
+  // Requests the owner has taken so far: a sender facing a full queue waits for it to move
+  // (reading a line the owner writes once per batch, not the queue's own, which it would slow).
+  alignas(64) std::atomic<std::uint64_t> requests_taken{0};
   WakeWord requests_ready;  // the owner sleeps on it; every send notifies
   WakeWord requests_room;   // senders facing a full request queue sleep on it; the owner notifies
   WakeWord replies_ready[kMaxWorkers];  // worker W sleeps on [W]; the owner notifies

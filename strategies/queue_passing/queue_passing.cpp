@@ -113,8 +113,15 @@ class QueuePassingClient final : public Client {
     const std::size_t n = encode(out_.data(), kind, Status::ok, worker_, id, key, value);
     if (!requests_.try_send(out_.data(), n)) {
       ++queue_full_waits_;
-      const std::size_t depth = requests_.depth();
-      const auto sent = [&] { return requests_.queued_hint() < depth && requests_.try_send(out_.data(), n); };
+      // Try again only once the owner has taken another batch: polling the queue itself would
+      // fight the owner for its lock and header line while it drains.
+      std::uint64_t taken = shared_.requests_taken.load(std::memory_order_relaxed);
+      const auto sent = [&] {
+        const std::uint64_t now_taken = shared_.requests_taken.load(std::memory_order_relaxed);
+        if (now_taken == taken) return false;
+        taken = now_taken;
+        return requests_.try_send(out_.data(), n);
+      };
       if (!wait_until(shared_.requests_room, sent, kClientSpin, Clock::now() + op_timeout_)) {
         throw Error("queue-passing: the request queue stayed full for " + ms_text(op_timeout_) +
                     ": the owner stopped taking requests");
