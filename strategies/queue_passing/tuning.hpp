@@ -16,7 +16,8 @@ inline constexpr std::size_t kRequestQueueBytes = 16u << 20;
 // the owner then never finds a live worker's reply queue full.
 inline constexpr std::size_t kReplyDepth = 64;
 // The batch a client asks the runner for: its whole pipeline, so that the replies to one batch
-// are collected after a single wait at most (measured against 16 and 32: see README).
+// are collected after a single wait at most. At 1 process on 2 vCPUs it gave 30-45% more
+// operations/s than 16, and up to 16% more than 32 (read, mixed, counter).
 inline constexpr std::size_t kPreferredBatch = 64;
 // How long a waiting client polls its reply queue (or a full request queue), and the owner its
 // empty request queue, before sleeping on a futex. Waking a sleeping process costs tens of
