@@ -2,6 +2,7 @@
 
 #include "strategies/mmap_table/mmap_table.hpp"
 #include "strategies/null/null_strategy.hpp"
+#include "strategies/queue_passing/queue_passing.hpp"
 #include "strategies/redis/redis.hpp"
 #include "strategies/shm_map/shm_map.hpp"
 #include "strategies/socket_manager/socket_manager.hpp"
@@ -20,6 +21,10 @@ constexpr StrategyInfo kStrategies[] = {
     {"socket-manager",
      "a server process owns the dict; every op is a request over ZeroMQ or a Unix socket (Manager().dict())",
      make_socket_manager_strategy},
+    {"queue-passing",
+     "workers send messages to one owner process through shared-memory queues; one-way puts, "
+     "pipelined gets, atomic adds",
+     make_queue_passing_strategy},
     {"redis", "a Redis server holds the dict (private on a Unix socket, or --redis-url); GET, SET, INCRBY",
      make_redis_strategy},
 };

@@ -45,7 +45,7 @@ TEST_P(BadInputTest, ExitsTwoWithOneLine) {
 INSTANTIATE_TEST_SUITE_P(
     Cli, BadInputTest,
     ::testing::Values(
-        BadInput{"UnknownStrategy", {"--strategy", "bogus"}, "--strategy: unknown strategy 'bogus'; accepted: all, null, mmap-table, shm-map, socket-manager, redis"},
+        BadInput{"UnknownStrategy", {"--strategy", "bogus"}, "--strategy: unknown strategy 'bogus'; accepted: all, null, mmap-table, shm-map, socket-manager, queue-passing, redis"},
         BadInput{"UnknownWorkload", {"--workload", "bogus"}, "--workload: unknown workload 'bogus'; accepted: all, read, read-zipf, mixed, update, write, counter"},
         BadInput{"ProcsZero", {"--procs", "0"}, "--procs: '0' is out of range; accepted: 1 to 1024"},
         BadInput{"ProcsNegative", {"--procs", "-3"}, "--procs: '-3' is out of range; accepted: 1 to 1024"},
@@ -228,7 +228,7 @@ TEST(Cli, RunPrintsTheTableAndWritesTheReport) {
   EXPECT_EQ(report["context"]["json_schema_version"], 1);
   EXPECT_EQ(report["context"]["partial"], false);
   EXPECT_GT(report["context"]["calibration"]["lookups_per_second"].get<double>(), 0);
-  ASSERT_EQ(report["benchmarks"].size(), 10u);  // null, mmap-table, shm-map, socket-manager, redis x procs 1, 2
+  ASSERT_EQ(report["benchmarks"].size(), 12u);  // 6 strategies x procs 1, 2
   const auto& cell = report["benchmarks"][3];
   EXPECT_EQ(cell["name"], "mmap-table/read/procs:2");
   EXPECT_EQ(cell["status"], "ok");

@@ -443,5 +443,141 @@ TEST_F(RunnerTest, PinningPlacesWorkersAsAsked) {
   EXPECT_EQ(__builtin_popcountll(mask[0]), static_cast<int>(cpus.size())) << "unpinned: every allowed CPU";
 }
 
+// ----- queue-passing through the runner: exact results, and failures that end the cell -----
+
+TEST_F(WriteWorkloads, QueuePassingLosesNothingAtOneTwoAndFourProcs) {
+  for (const char* name : {"read", "mixed", "write", "counter"}) {
+    use(name);
+    for (int procs : {1, 2, 4}) {
+      const CellResult r = run(*find_strategy("queue-passing"), procs);
+      ASSERT_EQ(r.status, CellStatus::ok) << name << " procs " << procs << ": " << r.reason;
+      EXPECT_GT(r.ops, 0u);
+      EXPECT_EQ(r.check.mismatches, 0u) << name << " procs " << procs;
+      EXPECT_EQ(r.check.lost_updates, 0u) << name << " procs " << procs;
+      EXPECT_EQ(r.check.lost_puts, 0u);
+      EXPECT_EQ(r.check.lost_adds, 0);
+      EXPECT_EQ(r.check.reads_checked, r.gets);
+      EXPECT_EQ(r.strategy_figures.count("queue_full_waits"), 1u);
+      EXPECT_EQ(r.strategy_figures.at("owner_malformed_requests"), 0u);
+      EXPECT_EQ(r.strategy_figures.at("owner_dropped_replies"), 0u);
+      EXPECT_EQ(r.helper_pss_kib.size(), 1u);
+      if (workload.needs_put()) {
+        EXPECT_GT(r.puts, 0u);
+        EXPECT_GT(r.check.final_keys_checked, 0u);
+      }
+      if (workload.needs_add()) {
+        EXPECT_EQ(r.adds, r.ops);
+      }
+    }
+  }
+}
+
+// queue-passing, with worker 0 killing the owner (SIGKILL) after a few batches and noting when.
+class OwnerKillingStrategy final : public Strategy {
+ public:
+  static inline Mapping* killed_at = nullptr;  // steady_clock nanoseconds, written by worker 0
+
+  explicit OwnerKillingStrategy(const StrategyOptions& options)
+      : inner_(find_strategy("queue-passing")->make(options)) {}
+  Capabilities capabilities() const override { return inner_->capabilities(); }
+  void prepare(const Dataset& d) override { inner_->prepare(d); }
+  std::unique_ptr<Client> connect(int worker) override {
+    struct Killer final : Client {
+      std::unique_ptr<Client> inner;
+      pid_t owner = -1;
+      int batches = 0;
+      bool get(std::string_view k, std::string& v) override { return inner->get(k, v); }
+      void put(std::string_view k, std::string_view v) override { inner->put(k, v); }
+      std::int64_t add(std::string_view k, std::int64_t d) override { return inner->add(k, d); }
+      void execute(std::span<Op> ops) override {
+        if (owner > 0 && ++batches == 200) {
+          const auto now = std::chrono::steady_clock::now().time_since_epoch();
+          *reinterpret_cast<std::int64_t*>(killed_at->data()) =
+              std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
+          ::kill(owner, SIGKILL);
+        }
+        inner->execute(ops);
+      }
+    };
+    auto c = std::make_unique<Killer>();
+    c->inner = inner_->connect(worker);
+    if (worker == 0) c->owner = inner_->helper_processes().at(0);
+    return c;
+  }
+  void teardown() noexcept override { inner_->teardown(); }
+  std::vector<pid_t> helper_processes() const override { return inner_->helper_processes(); }
+  std::string helper_failure() override { return inner_->helper_failure(); }
+
+ private:
+  std::unique_ptr<Strategy> inner_;
+};
+
+TEST_F(WriteWorkloads, AKilledOwnerFailsTheCellWithItsReasonWithinTheOpTimeout) {
+  settings.strategy_options.op_timeout = 500ms;
+  Mapping killed_at = Mapping::shared_anonymous(4096);
+  OwnerKillingStrategy::killed_at = &killed_at;
+  const StrategyInfo killing{"owner-killing", "test", [](const StrategyOptions& o) -> std::unique_ptr<Strategy> {
+                               return std::make_unique<OwnerKillingStrategy>(o);
+                             }};
+  for (const char* name : {"read", "write"}) {
+    use(name);
+    std::memset(killed_at.data(), 0, killed_at.size());
+    const CellResult r = run(killing, 2);
+    const auto returned = std::chrono::steady_clock::now().time_since_epoch();
+    const std::int64_t kill_ns = *reinterpret_cast<std::int64_t*>(killed_at.data());
+    ASSERT_NE(kill_ns, 0) << name << ": the owner was never killed";
+    EXPECT_EQ(r.status, CellStatus::failed) << name;
+    EXPECT_EQ(r.reason.rfind("owner exited: killed by signal 9 (SIGKILL); worker ", 0), 0u) << name << ": " << r.reason;
+    EXPECT_LT(std::chrono::nanoseconds(std::chrono::duration_cast<std::chrono::nanoseconds>(returned).count() - kill_ns),
+              settings.strategy_options.op_timeout + 1s)
+        << name << ": " << r.reason;
+    EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1) << "a child was left unreaped";
+    EXPECT_EQ(testing::os_objects_with(settings.strategy_options.object_prefix + "-"), std::vector<std::string>{});
+  }
+}
+
+TEST_F(WriteWorkloads, AKilledWorkerFailsTheCellAndTheOwnerIsReapedWithItsQueues) {
+  // Worker 1 kills itself mid-run; the owner serves worker 0 until the runner ends the cell.
+  struct Faulty final : Strategy {
+    std::unique_ptr<Strategy> inner;
+    Capabilities capabilities() const override { return inner->capabilities(); }
+    void prepare(const Dataset& d) override { inner->prepare(d); }
+    std::unique_ptr<Client> connect(int worker) override {
+      struct Dying final : Client {
+        std::unique_ptr<Client> inner;
+        int batches = 0;
+        bool dies = false;
+        bool get(std::string_view k, std::string& v) override { return inner->get(k, v); }
+        void put(std::string_view k, std::string_view v) override { inner->put(k, v); }
+        std::int64_t add(std::string_view k, std::int64_t d) override { return inner->add(k, d); }
+        void execute(std::span<Op> ops) override {
+          if (dies && ++batches == 200) ::raise(SIGKILL);
+          inner->execute(ops);
+        }
+      };
+      auto c = std::make_unique<Dying>();
+      c->inner = inner->connect(worker);
+      c->dies = worker == 1;
+      return c;
+    }
+    void teardown() noexcept override { inner->teardown(); }
+    std::vector<pid_t> helper_processes() const override { return inner->helper_processes(); }
+    std::string helper_failure() override { return inner->helper_failure(); }
+  };
+  const StrategyInfo faulty{"worker-killing", "test", [](const StrategyOptions& o) -> std::unique_ptr<Strategy> {
+                              auto s = std::make_unique<Faulty>();
+                              s->inner = find_strategy("queue-passing")->make(o);
+                              return s;
+                            }};
+  for (const char* name : {"mixed", "counter"}) {
+    use(name);
+    const CellResult r = run(faulty, 2);
+    EXPECT_EQ(r.status, CellStatus::failed) << name;
+    EXPECT_EQ(r.reason, "worker 1 killed by signal 9 (SIGKILL)") << name;
+    EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1) << "the owner was left unreaped";
+    EXPECT_EQ(testing::os_objects_with(settings.strategy_options.object_prefix + "-"), std::vector<std::string>{});
+  }
+}
+
 }  // namespace
 }  // namespace sharebench
