@@ -3,6 +3,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
@@ -126,18 +127,27 @@ double measure_calibration() {
   std::mt19937_64 rng(1);
   std::vector<std::uint32_t> order(1 << 20);
   for (auto& o : order) o = static_cast<std::uint32_t>(rng() % kKeys);
+  // A shared machine's interference only ever slows a sample down, so after one warm-up
+  // sample (caches, TLB) the best of several short ones is the most repeatable estimate of
+  // what this machine can do; a single long sample varied 2x from run to run here.
   using Clock = std::chrono::steady_clock;
-  const auto start = Clock::now();
+  constexpr int kSamples = 9;
   std::size_t lookups = 0;
   std::size_t found_bytes = 0;
-  while (Clock::now() - start < std::chrono::milliseconds(200)) {
-    for (std::size_t i = 0; i < 16384; ++i, ++lookups) {
-      found_bytes += map.find(keys[order[lookups & (order.size() - 1)]])->second.size();
+  double best = 0;
+  for (int sample = 0; sample <= kSamples; ++sample) {
+    const auto start = Clock::now();
+    std::size_t sample_lookups = 0;
+    while (Clock::now() - start < std::chrono::milliseconds(25)) {
+      for (std::size_t i = 0; i < 16384; ++i, ++lookups, ++sample_lookups) {
+        found_bytes += map.find(keys[order[lookups & (order.size() - 1)]])->second.size();
+      }
     }
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    if (sample > 0) best = std::max(best, static_cast<double>(sample_lookups) / seconds);
   }
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   asm volatile("" : : "r"(found_bytes));
-  return static_cast<double>(lookups) / seconds;
+  return best;
 }
 
 }  // namespace sharebench
