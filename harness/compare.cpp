@@ -19,6 +19,13 @@ using nlohmann::json;
 struct Samples {
   std::vector<double> rates, p99s;
   std::string failure;  // the reason of a failed repetition, if any
+  std::string skipped;  // the reason the cell was skipped, if it was
+
+  std::string why_not_run(const char* side) const {
+    if (!failure.empty()) return std::string("failed in ") + side + ": " + failure;
+    if (!skipped.empty()) return std::string("skipped in ") + side + ": " + skipped;
+    return std::string("did not run in ") + side;
+  }
 };
 
 double calibration_of(const json& report) {
@@ -40,6 +47,7 @@ std::map<std::string, Samples> samples_of(const json& report, bool normalize) {
     Samples& s = cells[b.value("name", "")];
     const std::string status = b.value("status", "ok");
     if (status == "failed") s.failure = b.value("reason", "failed");
+    if (status == "skipped") s.skipped = b.value("reason", "skipped");
     if (status != "ok") continue;
     s.rates.push_back(b.value("items_per_second", 0.0) / scale);
     s.p99s.push_back(b["latency_ns"].value("p99", 0.0) * (normalize ? scale / 1e9 : 1));
@@ -184,13 +192,13 @@ Comparison compare_reports(const json& base, const json& candidate, const Compar
     c.base_rates = b.rates;
     c.new_rates = a.rates;
     if (b.rates.empty()) {
-      c.note = b.failure.empty() ? "did not run in BASE" : "failed in BASE: " + b.failure;
+      c.note = b.why_not_run("BASE");
       result.cells.push_back(std::move(c));
       continue;
     }
     if (a.rates.empty()) {
       c.verdict = a.failure.empty() ? Verdict::same : Verdict::failed;
-      c.note = a.failure.empty() ? "did not run in NEW" : "failed in NEW: " + a.failure;
+      c.note = a.why_not_run("NEW");
       result.cells.push_back(std::move(c));
       continue;
     }

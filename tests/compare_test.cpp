@@ -122,6 +122,16 @@ TEST(Compare, ACellThatFailsInNewRegresses) {
   EXPECT_NE(cell(c, "a/read/procs:1").note.find("SIGKILL"), std::string::npos);
 }
 
+TEST(Compare, ACellSkippedOnBothSidesPassesWithItsReason) {
+  json skipped = report({});
+  skipped["benchmarks"].push_back({{"name", "mmap-table/counter/procs:1"}, {"run_type", "iteration"},
+                                   {"status", "skipped"}, {"reason", "strategy does not support add"},
+                                   {"items_per_second", 0}, {"latency_ns", {{"p99", 0}}}});
+  const Comparison c = compare_reports(skipped, skipped, {});
+  EXPECT_FALSE(c.regressed());
+  EXPECT_EQ(cell(c, "mmap-table/counter/procs:1").note, "skipped in BASE: strategy does not support add");
+}
+
 TEST(Compare, CommandLineExitCodesAndOutputs) {
   testing::ScratchDir dir;
   auto write = [&](const std::string& name, const std::string& text) {
