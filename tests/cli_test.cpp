@@ -8,11 +8,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <chrono>
-#include <nlohmann/json.hpp>
 #include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "tests/test_support.hpp"
 
@@ -161,6 +163,11 @@ TEST(Cli, CleanRemovesObjectsOfDeadRunsOnlyAndRunsWarnAboutThem) {
   const std::string live = "sharebench-00112233445566ff-" + std::to_string(::getpid());
   const std::string dead_segment = "/dev/shm/" + dead + "-shm-map", dead_dir = "/tmp/" + dead + "-AbCdEf";
   const std::string live_segment = "/dev/shm/" + live + "-shm-map";
+  // Names that only look like ours (no 16-hex run id, no object name) are never touched.
+  const std::vector<std::string> decoys = {"/tmp/sharebench-notes-" + std::to_string(dead_pid()) + "-x",
+                                           "/dev/shm/sharebench-00112233445566FF-" + std::to_string(dead_pid()) + "-x",
+                                           "/dev/shm/" + dead + "-"};
+  for (const std::string& decoy : decoys) std::ofstream(decoy) << "x";
   std::ofstream(dead_segment) << "x";
   std::filesystem::create_directory(dead_dir);
   std::ofstream(dead_dir + "/manager.sock") << "x";
@@ -180,6 +187,10 @@ TEST(Cli, CleanRemovesObjectsOfDeadRunsOnlyAndRunsWarnAboutThem) {
   EXPECT_FALSE(std::filesystem::exists(dead_dir));
   EXPECT_TRUE(std::filesystem::exists(live_segment)) << "a live run's object was removed";
   EXPECT_EQ(cleaned.out.find(live), std::string::npos);
+  for (const std::string& decoy : decoys) {
+    EXPECT_TRUE(std::filesystem::exists(decoy)) << decoy << " is not a sharebench object";
+    std::filesystem::remove(decoy);
+  }
   std::filesystem::remove(live_segment);
 }
 
