@@ -2,6 +2,7 @@
 
 #include <linux/futex.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include <boost/interprocess/permissions.hpp>
 #include <boost/interprocess/shared_memory_object.hpp>
@@ -44,6 +45,12 @@ void make_lock_robust(const std::string& name, QueueHeader* header) {
   const int rc = ::pthread_mutex_init(mutex, &attributes);
   ::pthread_mutexattr_destroy(&attributes);
   if (rc != 0) throw_errno("queue-passing: pthread_mutex_init of queue '" + name + "'", rc);
+}
+
+// The thread id of the process holding a glibc mutex: 0 when it is free, and when its holder
+// died (glibc then leaves FUTEX_OWNER_DIED without an id). Read without the lock, as a hint.
+unsigned lock_holder(const pthread_mutex_t* lock) {
+  return static_cast<unsigned>(__atomic_load_n(&lock->__data.__lock, __ATOMIC_RELAXED)) & FUTEX_TID_MASK;
 }
 
 }  // namespace
@@ -122,10 +129,8 @@ Queue& Queue::operator=(Queue&& other) noexcept {
 // Boost takes the queue's lock with pthread_mutex_lock, which puts the caller to sleep in the
 // kernel whenever another process holds it, even for the 100 ns of a send: a wake-up costs
 // microseconds. Waiting for the holder to let go, briefly and in user space, is much cheaper.
-// (glibc keeps the holder's thread id in __lock; this only reads it, as a hint.)
 void Queue::let_lock_go() const {
-  // A dead holder leaves FUTEX_OWNER_DIED without a thread id: no reason to wait for it.
-  for (int i = 0; i < 256 && (__atomic_load_n(&lock_->__data.__lock, __ATOMIC_RELAXED) & FUTEX_TID_MASK) != 0; ++i) {
+  for (int i = 0; i < 256 && lock_holder(lock_) != 0; ++i) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif
@@ -153,12 +158,14 @@ bool Queue::try_receive(void* buffer, std::size_t capacity, std::size_t& receive
 
 void Queue::broken(const char* operation, const std::exception& e) const {
   if (dynamic_cast<const bip::lock_exception*>(&e) != nullptr) {
-    // The lock returned EOWNERDEAD (its holder died) and Boost threw with the lock held by us,
-    // in an inconsistent state. Unlocking it without pthread_mutex_consistent() makes it
-    // unrecoverable: every later lock of this queue, in any process, fails at once instead of
-    // trusting what the dead process half wrote. It also takes the lock off this thread's
-    // robust list before the queue is unmapped. (If we do not hold it, this is a no-op EPERM.)
-    if (lock_ != nullptr) ::pthread_mutex_unlock(lock_);
+    // Either the lock returned EOWNERDEAD (its holder died) and Boost threw with the lock held
+    // by us, in an inconsistent state; or it is already unrecoverable (ENOTRECOVERABLE) and
+    // nobody holds it. In the first case, unlocking it without pthread_mutex_consistent() makes
+    // it unrecoverable: every later lock of this queue, in any process, fails at once instead
+    // of trusting what the dead process half wrote; and it takes the lock off this thread's
+    // robust list before the queue is unmapped. Boost does not say which case it was, so ask
+    // the lock (glibc keeps the holder's thread id in __lock).
+    if (lock_ != nullptr && lock_holder(lock_) == static_cast<unsigned>(::gettid())) ::pthread_mutex_unlock(lock_);
     throw Error(std::string("queue-passing: cannot ") + operation + " queue '" + name_ +
                 "': a process died inside an operation on it, so its contents cannot be trusted");
   }
