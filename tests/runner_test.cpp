@@ -2,17 +2,18 @@
 // crashing, throwing or hanging worker failing only its own cell.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <new>
 #include <thread>
-#include <cstring>
-#include <sys/wait.h>
 
 #include "common/error.hpp"
 #include "common/os.hpp"
 #include "harness/runner.hpp"
+#include "tests/test_strategies.hpp"
 #include "tests/test_support.hpp"
 
 namespace sharebench {
@@ -472,59 +473,21 @@ TEST_F(WriteWorkloads, QueuePassingLosesNothingAtOneTwoAndFourProcs) {
   }
 }
 
-// queue-passing, with worker 0 killing the owner (SIGKILL) after a few batches and noting when.
-class OwnerKillingStrategy final : public Strategy {
- public:
-  static inline Mapping* killed_at = nullptr;  // steady_clock nanoseconds, written by worker 0
-
-  explicit OwnerKillingStrategy(const StrategyOptions& options)
-      : inner_(find_strategy("queue-passing")->make(options)) {}
-  Capabilities capabilities() const override { return inner_->capabilities(); }
-  void prepare(const Dataset& d) override { inner_->prepare(d); }
-  std::unique_ptr<Client> connect(int worker) override {
-    struct Killer final : Client {
-      std::unique_ptr<Client> inner;
-      pid_t owner = -1;
-      int batches = 0;
-      bool get(std::string_view k, std::string& v) override { return inner->get(k, v); }
-      void put(std::string_view k, std::string_view v) override { inner->put(k, v); }
-      std::int64_t add(std::string_view k, std::int64_t d) override { return inner->add(k, d); }
-      void execute(std::span<Op> ops) override {
-        if (owner > 0 && ++batches == 200) {
-          const auto now = std::chrono::steady_clock::now().time_since_epoch();
-          *reinterpret_cast<std::int64_t*>(killed_at->data()) =
-              std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
-          ::kill(owner, SIGKILL);
-        }
-        inner->execute(ops);
-      }
-    };
-    auto c = std::make_unique<Killer>();
-    c->inner = inner_->connect(worker);
-    if (worker == 0) c->owner = inner_->helper_processes().at(0);
-    return c;
-  }
-  void teardown() noexcept override { inner_->teardown(); }
-  std::vector<pid_t> helper_processes() const override { return inner_->helper_processes(); }
-  std::string helper_failure() override { return inner_->helper_failure(); }
-
- private:
-  std::unique_ptr<Strategy> inner_;
-};
-
 TEST_F(WriteWorkloads, AKilledOwnerFailsTheCellWithItsReasonWithinTheOpTimeout) {
   settings.strategy_options.op_timeout = 500ms;
-  Mapping killed_at = Mapping::shared_anonymous(4096);
-  OwnerKillingStrategy::killed_at = &killed_at;
+  Mapping shared_word = Mapping::shared_anonymous(4096);
+  static std::atomic<std::int64_t>* killed_at = nullptr;  // a lambda that captures cannot be a factory
+  killed_at = new (shared_word.data()) std::atomic<std::int64_t>(0);
   const StrategyInfo killing{"owner-killing", "test", [](const StrategyOptions& o) -> std::unique_ptr<Strategy> {
-                               return std::make_unique<OwnerKillingStrategy>(o);
+                               return std::make_unique<testing::KillHelperMidRun>(*find_strategy("queue-passing"), o,
+                                                                                  200, killed_at);
                              }};
   for (const char* name : {"read", "write"}) {
     use(name);
-    std::memset(killed_at.data(), 0, killed_at.size());
+    killed_at->store(0);
     const CellResult r = run(killing, 2);
     const auto returned = std::chrono::steady_clock::now().time_since_epoch();
-    const std::int64_t kill_ns = *reinterpret_cast<std::int64_t*>(killed_at.data());
+    const std::int64_t kill_ns = killed_at->load();
     ASSERT_NE(kill_ns, 0) << name << ": the owner was never killed";
     EXPECT_EQ(r.status, CellStatus::failed) << name;
     EXPECT_EQ(r.reason.rfind("owner exited: killed by signal 9 (SIGKILL); worker ", 0), 0u) << name << ": " << r.reason;
@@ -538,36 +501,8 @@ TEST_F(WriteWorkloads, AKilledOwnerFailsTheCellWithItsReasonWithinTheOpTimeout) 
 
 TEST_F(WriteWorkloads, AKilledWorkerFailsTheCellAndTheOwnerIsReapedWithItsQueues) {
   // Worker 1 kills itself mid-run; the owner serves worker 0 until the runner ends the cell.
-  struct Faulty final : Strategy {
-    std::unique_ptr<Strategy> inner;
-    Capabilities capabilities() const override { return inner->capabilities(); }
-    void prepare(const Dataset& d) override { inner->prepare(d); }
-    std::unique_ptr<Client> connect(int worker) override {
-      struct Dying final : Client {
-        std::unique_ptr<Client> inner;
-        int batches = 0;
-        bool dies = false;
-        bool get(std::string_view k, std::string& v) override { return inner->get(k, v); }
-        void put(std::string_view k, std::string_view v) override { inner->put(k, v); }
-        std::int64_t add(std::string_view k, std::int64_t d) override { return inner->add(k, d); }
-        void execute(std::span<Op> ops) override {
-          if (dies && ++batches == 200) ::raise(SIGKILL);
-          inner->execute(ops);
-        }
-      };
-      auto c = std::make_unique<Dying>();
-      c->inner = inner->connect(worker);
-      c->dies = worker == 1;
-      return c;
-    }
-    void teardown() noexcept override { inner->teardown(); }
-    std::vector<pid_t> helper_processes() const override { return inner->helper_processes(); }
-    std::string helper_failure() override { return inner->helper_failure(); }
-  };
   const StrategyInfo faulty{"worker-killing", "test", [](const StrategyOptions& o) -> std::unique_ptr<Strategy> {
-                              auto s = std::make_unique<Faulty>();
-                              s->inner = find_strategy("queue-passing")->make(o);
-                              return s;
+                              return std::make_unique<testing::KillWorkerOne>(*find_strategy("queue-passing"), o, 200);
                             }};
   for (const char* name : {"mixed", "counter"}) {
     use(name);

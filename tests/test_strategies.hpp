@@ -3,6 +3,9 @@
 
 #include <signal.h>
 
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <memory>
 
 #include "strategies/registry.hpp"
@@ -38,10 +41,14 @@ class ForwardingStrategy : public Strategy {
   std::unique_ptr<Strategy> inner_;
 };
 
-// Worker 0 kills the strategy's helper process (its server) with SIGKILL after 50 batches.
+// Worker 0 kills the strategy's helper process (its server or owner) with SIGKILL at its
+// `after_batches`-th batch and, if given `killed_at` (a word of MAP_SHARED memory), writes
+// there when it did (steady_clock nanoseconds), so a test can time how fast the cell fails.
 class KillHelperMidRun final : public ForwardingStrategy {
  public:
-  using ForwardingStrategy::ForwardingStrategy;
+  KillHelperMidRun(const StrategyInfo& inner, const StrategyOptions& options, int after_batches = 50,
+                   std::atomic<std::int64_t>* killed_at = nullptr)
+      : ForwardingStrategy(inner, options), after_batches_(after_batches), killed_at_(killed_at) {}
   void prepare(const Dataset& d) override {
     inner_->prepare(d);
     helper_ = inner_->helper_processes().at(0);
@@ -50,39 +57,56 @@ class KillHelperMidRun final : public ForwardingStrategy {
     struct Killer final : ForwardingClient {
       using ForwardingClient::ForwardingClient;
       pid_t target = 0;
+      int after_batches = 0;
+      std::atomic<std::int64_t>* killed_at = nullptr;
       int batches = 0;
       void execute(std::span<Op> ops) override {
-        if (target != 0 && ++batches == 50) ::kill(target, SIGKILL);
+        if (target != 0 && ++batches == after_batches) {
+          if (killed_at != nullptr) {
+            killed_at->store(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::steady_clock::now().time_since_epoch())
+                                 .count());
+          }
+          ::kill(target, SIGKILL);
+        }
         inner_->execute(ops);
       }
     };
     auto c = std::make_unique<Killer>(inner_->connect(worker));
     c->target = worker == 0 ? helper_ : 0;
+    c->after_batches = after_batches_;
+    c->killed_at = killed_at_;
     return c;
   }
 
  private:
+  const int after_batches_;
+  std::atomic<std::int64_t>* const killed_at_;
   pid_t helper_ = 0;
 };
 
-// Worker 1 kills itself with SIGKILL after 50 batches.
+// Worker 1 kills itself with SIGKILL at its `after_batches`-th batch.
 class KillWorkerOne final : public ForwardingStrategy {
  public:
-  using ForwardingStrategy::ForwardingStrategy;
+  KillWorkerOne(const StrategyInfo& inner, const StrategyOptions& options, int after_batches = 50)
+      : ForwardingStrategy(inner, options), after_batches_(after_batches) {}
   std::unique_ptr<Client> connect(int worker) override {
     struct Killer final : ForwardingClient {
       using ForwardingClient::ForwardingClient;
-      bool is_worker_one = false;
+      int after_batches = 0;  // 0: never
       int batches = 0;
       void execute(std::span<Op> ops) override {
-        if (is_worker_one && ++batches == 50) ::raise(SIGKILL);
+        if (after_batches != 0 && ++batches == after_batches) ::raise(SIGKILL);
         inner_->execute(ops);
       }
     };
     auto c = std::make_unique<Killer>(inner_->connect(worker));
-    c->is_worker_one = worker == 1;
+    c->after_batches = worker == 1 ? after_batches_ : 0;
     return c;
   }
+
+ private:
+  const int after_batches_;
 };
 
 }  // namespace sharebench::testing
