@@ -480,7 +480,7 @@ TEST_F(WriteWorkloads, AKilledOwnerFailsTheCellWithItsReasonWithinTheOpTimeout) 
   killed_at = new (shared_word.data()) std::atomic<std::int64_t>(0);
   const StrategyInfo killing{"owner-killing", "test", [](const StrategyOptions& o) -> std::unique_ptr<Strategy> {
                                return std::make_unique<testing::KillHelperMidRun>(*find_strategy("queue-passing"), o,
-                                                                                  200, killed_at);
+                                                                                  20, killed_at);
                              }};
   for (const char* name : {"read", "write"}) {
     use(name);
@@ -502,7 +502,7 @@ TEST_F(WriteWorkloads, AKilledOwnerFailsTheCellWithItsReasonWithinTheOpTimeout) 
 TEST_F(WriteWorkloads, AKilledWorkerFailsTheCellAndTheOwnerIsReapedWithItsQueues) {
   // Worker 1 kills itself mid-run; the owner serves worker 0 until the runner ends the cell.
   const StrategyInfo faulty{"worker-killing", "test", [](const StrategyOptions& o) -> std::unique_ptr<Strategy> {
-                              return std::make_unique<testing::KillWorkerOne>(*find_strategy("queue-passing"), o, 200);
+                              return std::make_unique<testing::KillWorkerOne>(*find_strategy("queue-passing"), o, 20);
                             }};
   for (const char* name : {"mixed", "counter"}) {
     use(name);

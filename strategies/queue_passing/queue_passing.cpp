@@ -308,7 +308,9 @@ class QueuePassingStrategy final : public Strategy {
   }
 
   std::string helper_failure() override {
-    if (!owner_ || stopping_ || !owner_.poll()) return "";
+    // A killed owner's robust locks are released before it can be reaped, so a worker may
+    // fail on a lock the owner left before its exit is visible: give the exit a moment.
+    if (!owner_ || stopping_ || !owner_.wait_for(milliseconds(200))) return "";
     std::string why = "owner exited: " + owner_.how_ended();
     if (shared_ != nullptr && shared_->owner_error[0] != '\0') why += " (" + std::string(shared_->owner_error) + ")";
     return why;
