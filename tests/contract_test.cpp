@@ -4,12 +4,12 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
-#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "strategies/registry.hpp"
+#include "tests/test_strategies.hpp"
 #include "tests/test_support.hpp"
 
 namespace sharebench {
@@ -114,21 +114,11 @@ TEST_P(Writable, CountersAddAndReturnTheirNewValue) {
   EXPECT_EQ(client->add("hits", 0), 33);
 }
 
-std::vector<std::string> writable_strategies() {
-  std::vector<std::string> names;
-  for (const StrategyInfo& s : registered_strategies()) {
-    const Capabilities caps = s.make(StrategyOptions{})->capabilities();
-    if (caps.holds_data && caps.put) names.emplace_back(s.name);
-  }
-  return names;
-}
-
-INSTANTIATE_TEST_SUITE_P(EveryStrategy, Writable, ::testing::ValuesIn(writable_strategies()),
-                         [](const ::testing::TestParamInfo<std::string>& p) {
-                           std::string name = p.param;
-                           std::replace(name.begin(), name.end(), '-', '_');
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(EveryStrategy, Writable,
+                         ::testing::ValuesIn(testing::strategy_names([](const Capabilities& c) {
+                           return c.holds_data && c.put;
+                         })),
+                         testing::parameter_name);
 
 }  // namespace
 }  // namespace sharebench

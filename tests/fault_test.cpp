@@ -6,7 +6,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -76,18 +75,8 @@ TEST_P(WorkerKilled, FailsOnlyItsCellWithTheSignalAndLeavesNothing) {
   EXPECT_EQ(testing::os_objects_with(prefix), std::vector<std::string>{});
 }
 
-std::vector<std::string> strategy_names() {
-  std::vector<std::string> names;
-  for (const StrategyInfo& s : registered_strategies()) names.emplace_back(s.name);
-  return names;
-}
-
-INSTANTIATE_TEST_SUITE_P(EveryStrategy, WorkerKilled, ::testing::ValuesIn(strategy_names()),
-                         [](const ::testing::TestParamInfo<std::string>& p) {
-                           std::string name = p.param;
-                           std::replace(name.begin(), name.end(), '-', '_');
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(EveryStrategy, WorkerKilled, ::testing::ValuesIn(testing::strategy_names()),
+                         testing::parameter_name);
 
 // shm-map's writers lock one slot at a time; one that dies holding it must not hang the
 // others. The chosen defence is a deadline: whoever waits on that slot longer than

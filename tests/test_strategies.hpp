@@ -1,16 +1,37 @@
-// Strategies for tests: wrappers that inject a fault into a real strategy.
+// Strategies for tests: parameters that name every registered strategy, and wrappers that
+// inject a fault into a real strategy.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "strategies/registry.hpp"
 
 namespace sharebench::testing {
+
+// The names of the registered strategies whose capabilities `keep` accepts (all without one).
+inline std::vector<std::string> strategy_names(bool (*keep)(const Capabilities&) = nullptr) {
+  std::vector<std::string> names;
+  for (const StrategyInfo& s : registered_strategies()) {
+    if (keep == nullptr || keep(s.make(StrategyOptions{})->capabilities())) names.emplace_back(s.name);
+  }
+  return names;
+}
+
+// A strategy's name as a GoogleTest parameter name: "shm-map" -> "shm_map".
+inline std::string parameter_name(const ::testing::TestParamInfo<std::string>& p) {
+  std::string name = p.param;
+  std::replace(name.begin(), name.end(), '-', '_');
+  return name;
+}
 
 // Forwards everything to the wrapped strategy's client.
 class ForwardingClient : public Client {
