@@ -112,6 +112,7 @@ TEST_P(Writable, CountersAddAndReturnTheirNewValue) {
   EXPECT_EQ(ops[0].counter, 13);
   EXPECT_EQ(ops[2].counter, 33) << "a batched add returns the counter's value after it";
   EXPECT_EQ(client->add("hits", 0), 33);
+  EXPECT_EQ(client->add("fresh", 7), 7) << "an absent key becomes a counter at 0";
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryStrategy, Writable,

@@ -14,6 +14,7 @@
 #include "common/os.hpp"
 #include "harness/runner.hpp"
 #include "strategies/redis/connection.hpp"
+#include "tests/test_cell.hpp"
 #include "tests/test_strategies.hpp"
 #include "tests/test_support.hpp"
 
@@ -22,31 +23,18 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class RedisRun : public ::testing::Test {
+class RedisRun : public ::testing::Test, protected testing::TestCell {
  protected:
   RedisRun() {
     settings.duration = 400ms;
-    settings.warmup = 0ms;
-    settings.strategy_options.object_prefix = testing::test_object_prefix();
     settings.strategy_options.op_timeout = 1000ms;
   }
-  void use(const char* name) {
-    workload = *find_workload(name);
-    if (workload.keys > 0) workload.keys = 3'000;
-    dataset = build_dataset(workload);
-    schedule = std::make_unique<OpSchedule>(workload, settings.seed);
-  }
-  CellResult run(int procs, const StrategyInfo& info = *find_strategy("redis")) {
-    return run_cell(CellSpec{&info, &workload, &dataset, schedule.get(), procs, 0}, settings);
-  }
+  void use(const char* name) { TestCell::use(name, 3'000); }
+  CellResult run(int procs, const StrategyInfo& info = *find_strategy("redis")) { return TestCell::run(info, procs); }
   void TearDown() override {
     EXPECT_EQ(testing::tmp_entries_with(settings.strategy_options.object_prefix), std::vector<std::string>{})
         << "the private server's directory is left";
   }
-  RunSettings settings;
-  WorkloadSpec workload;
-  Dataset dataset;
-  std::unique_ptr<OpSchedule> schedule;
 };
 
 TEST_F(RedisRun, PrivateServerReadsExactlyAndLosesNothing) {

@@ -13,6 +13,7 @@
 #include "common/error.hpp"
 #include "common/os.hpp"
 #include "harness/runner.hpp"
+#include "tests/test_cell.hpp"
 #include "tests/test_strategies.hpp"
 #include "tests/test_support.hpp"
 
@@ -79,27 +80,12 @@ std::unique_ptr<Strategy> make_faulty(const StrategyOptions&) {
   return std::make_unique<FaultyStrategy<kFault>>();
 }
 
-class RunnerTest : public ::testing::Test {
+class RunnerTest : public ::testing::Test, protected testing::TestCell {
  protected:
-  RunnerTest() : workload(*find_workload("read")) {
-    workload.keys = 20'000;
-    dataset = build_dataset(workload);
-    schedule = std::make_unique<OpSchedule>(workload, settings.seed);
-    settings.duration = 300ms;
-    settings.warmup = 0ms;
-    settings.strategy_options.object_prefix = testing::test_object_prefix();
-  }
-  CellResult run(const StrategyInfo& info, int procs) {
-    return run_cell(CellSpec{&info, &workload, &dataset, schedule.get(), procs, 0}, settings);
-  }
+  RunnerTest() { TestCell::use("read", 20'000); }
   void TearDown() override {
     EXPECT_EQ(testing::os_objects_with(settings.strategy_options.object_prefix), std::vector<std::string>{});
   }
-
-  WorkloadSpec workload;
-  Dataset dataset;
-  std::unique_ptr<OpSchedule> schedule;
-  RunSettings settings;
 };
 
 TEST_F(RunnerTest, OpsExecutedByClientsEqualOpsReported) {
@@ -202,12 +188,7 @@ namespace {
 
 class WriteWorkloads : public RunnerTest {
  protected:
-  void use(const char* name) {
-    workload = *find_workload(name);
-    if (workload.keys > 0) workload.keys = 5'000;
-    dataset = build_dataset(workload);
-    schedule = std::make_unique<OpSchedule>(workload, settings.seed);
-  }
+  void use(const char* name) { TestCell::use(name, 5'000); }
 };
 
 TEST_F(WriteWorkloads, ShmMapLosesNothingAtOneTwoAndFourProcs) {

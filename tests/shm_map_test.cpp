@@ -57,14 +57,12 @@ TEST_F(ShmMapTest, LargeValues) {
   EXPECT_EQ(v, big);
 }
 
-TEST_F(ShmMapTest, CountersAddAtomicallyAndRefuseMixing) {
+TEST_F(ShmMapTest, ACounterIsStoredAsEightBytesAndRefusesMixing) {
   Dataset d;
   d.add("value", "v");
   d.add_counter("hits");
   Client& c = prepared(d);
-  EXPECT_EQ(c.add("hits", 5), 5);
-  EXPECT_EQ(c.add("hits", -2), 3);
-  EXPECT_EQ(c.add("fresh", 7), 7);  // an absent key becomes a counter at 0
+  c.add("hits", 3);  // adding itself is in contract_test; here: how a counter is stored
   std::string v;
   ASSERT_TRUE(c.get("hits", v));
   std::int64_t stored = 0;

@@ -23,6 +23,7 @@
 #include "strategies/socket_manager/dictionary.hpp"
 #include "strategies/socket_manager/socket_manager.hpp"
 #include "strategies/socket_manager/wire.hpp"
+#include "tests/test_cell.hpp"
 #include "tests/test_strategies.hpp"
 #include "tests/test_support.hpp"
 
@@ -161,33 +162,22 @@ TEST(Dictionary, GrowsAndOverwritesBeyondItsFirstSize) {
 // ----- end to end, both transports -----
 
 
-class SocketManagerRun : public ::testing::TestWithParam<const char*> {
+class SocketManagerRun : public ::testing::TestWithParam<const char*>, protected testing::TestCell {
  protected:
   SocketManagerRun() {
     settings.duration = 400ms;
-    settings.warmup = 0ms;
-    settings.strategy_options.object_prefix = testing::test_object_prefix();
     settings.strategy_options.transport = GetParam();
     settings.strategy_options.op_timeout = 1000ms;
   }
-  void use(const char* name, std::uint64_t keys = 2'000) {
-    workload = *find_workload(name);
-    if (workload.keys > 0) workload.keys = keys;
-    dataset = build_dataset(workload);
-    schedule = std::make_unique<OpSchedule>(workload, settings.seed);
-  }
+  void use(const char* name, std::uint64_t keys = 2'000) { TestCell::use(name, keys); }
   CellResult run(int procs, const StrategyInfo& info = *find_strategy("socket-manager")) {
-    return run_cell(CellSpec{&info, &workload, &dataset, schedule.get(), procs, 0}, settings);
+    return TestCell::run(info, procs);
   }
   void TearDown() override {
     const std::string& prefix = settings.strategy_options.object_prefix;
     EXPECT_EQ(testing::os_objects_with(prefix), std::vector<std::string>{});
     EXPECT_EQ(testing::tmp_entries_with(prefix), std::vector<std::string>{}) << "socket directory left behind";
   }
-  RunSettings settings;
-  WorkloadSpec workload;
-  Dataset dataset;
-  std::unique_ptr<OpSchedule> schedule;
 };
 
 TEST_P(SocketManagerRun, ReadAndMixedReadOnlyValidValuesAndCounterLosesNothing) {
