@@ -45,30 +45,53 @@ std::int64_t parse_cache_size(const std::string& text) {
   return n;
 }
 
-std::vector<CacheInfo> read_caches() {
+// Counts the CPUs a sysfs list such as "0-1,4" names.
+int count_cpus(const std::string& list) {
+  int count = 0;
+  std::size_t pos = 0;
+  while (pos < list.size()) {
+    const std::size_t comma = list.find(',', pos);
+    const std::string part = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    const auto dash = part.find('-');
+    count += dash == std::string::npos ? 1 : std::atoi(part.c_str() + dash + 1) - std::atoi(part.c_str()) + 1;
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return count;
+}
+
+std::vector<CacheInfo> caches_from_sysfs(const std::string& sysfs_root) {
   std::vector<CacheInfo> caches;
   for (int i = 0;; ++i) {
-    const std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(i) + "/";
+    const std::string dir = sysfs_root + "/devices/system/cpu/cpu0/cache/index" + std::to_string(i) + "/";
     const std::string type = read_first_line(dir + "type");
     if (type.empty()) break;
     CacheInfo c;
     c.type = type;
     c.level = std::atoi(read_first_line(dir + "level").c_str());
     c.size = parse_cache_size(read_first_line(dir + "size"));
-    // shared_cpu_list like "0-1" or "0": count the CPUs it names.
-    const std::string shared = read_first_line(dir + "shared_cpu_list");
-    int sharing = 0;
-    std::size_t pos = 0;
-    while (pos < shared.size()) {
-      const std::size_t comma = shared.find(',', pos);
-      const std::string part = shared.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-      const auto dash = part.find('-');
-      sharing += dash == std::string::npos ? 1 : std::atoi(part.c_str() + dash + 1) - std::atoi(part.c_str()) + 1;
-      if (comma == std::string::npos) break;
-      pos = comma + 1;
-    }
-    c.num_sharing = sharing;
+    c.num_sharing = count_cpus(read_first_line(dir + "shared_cpu_list"));
     caches.push_back(c);
+  }
+  return caches;
+}
+
+// Where sysfs has no cache directory (some VMs), glibc still knows the sizes: it reads them
+// from CPUID. It does not know which CPUs share a cache, so num_sharing stays unknown (0).
+std::vector<CacheInfo> caches_from_sysconf() {
+  struct Level {
+    int name;
+    const char* type;
+    int level;
+  };
+  constexpr Level kLevels[] = {{_SC_LEVEL1_DCACHE_SIZE, "Data", 1},
+                               {_SC_LEVEL1_ICACHE_SIZE, "Instruction", 1},
+                               {_SC_LEVEL2_CACHE_SIZE, "Unified", 2},
+                               {_SC_LEVEL3_CACHE_SIZE, "Unified", 3}};
+  std::vector<CacheInfo> caches;
+  for (const Level& l : kLevels) {
+    const long size = ::sysconf(l.name);
+    if (size > 0) caches.push_back({l.type, l.level, size, 0});
   }
   return caches;
 }
@@ -85,7 +108,7 @@ std::string iso_date() {
 
 }  // namespace
 
-RunContext collect_context(int argc, char** argv) {
+RunContext collect_context(int argc, char** argv, const std::string& sysfs_root) {
   RunContext c;
   c.date = iso_date();
   char host[256] = {};
@@ -101,10 +124,11 @@ RunContext collect_context(int argc, char** argv) {
   c.cpu_model = cpuinfo_field("model name");
   utsname u{};
   if (::uname(&u) == 0) c.kernel = std::string(u.sysname) + " " + u.release;
-  c.caches = read_caches();
+  c.caches = caches_from_sysfs(sysfs_root);
+  if (c.caches.empty()) c.caches = caches_from_sysconf();
   double load[3] = {};
   if (::getloadavg(load, 3) == 3) c.load_avg.assign(load, load + 3);
-  c.scaling_governor = read_first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+  c.scaling_governor = read_first_line(sysfs_root + "/devices/system/cpu/cpu0/cpufreq/scaling_governor");
   c.build_type = build_info::kBuildType;
   c.compiler = build_info::kCompiler;
   c.compile_flags = build_info::kCompileFlags;

@@ -13,7 +13,7 @@ struct CacheInfo {
   std::string type;
   int level = 0;
   std::int64_t size = 0;
-  int num_sharing = 0;
+  int num_sharing = 0;  // CPUs sharing it; 0 where the machine does not say
 };
 
 struct RunContext {
@@ -46,8 +46,10 @@ struct RunContext {
   double target_ops_per_second = 0;  // 0: closed loop
 };
 
-// Reads the machine and build facts; `argv` becomes the command line.
-RunContext collect_context(int argc, char** argv);
+// Reads the machine and build facts; `argv` becomes the command line. Cache sizes come from
+// sysfs under `sysfs_root`, else from glibc (CPUID); a fact the machine does not expose is
+// left empty, never guessed.
+RunContext collect_context(int argc, char** argv, const std::string& sysfs_root = "/sys");
 
 // Measures the calibration figure (about 0.25 s): the best of nine short samples.
 double measure_calibration();

@@ -26,10 +26,9 @@ json context_json(const RunReport& report) {
   const RunContext& c = report.context;
   json caches = json::array();
   for (const CacheInfo& cache : c.caches) {
-    caches.push_back({{"type", cache.type},
-                      {"level", cache.level},
-                      {"size", cache.size},
-                      {"num_sharing", cache.num_sharing}});
+    json entry = {{"type", cache.type}, {"level", cache.level}, {"size", cache.size}};
+    if (cache.num_sharing > 0) entry["num_sharing"] = cache.num_sharing;
+    caches.push_back(std::move(entry));
   }
   return {
       // Google Benchmark's context fields.
