@@ -1,13 +1,16 @@
 // The runner end to end, in forked processes: exact op accounting, zero mismatches, and a
 // crashing, throwing or hanging worker failing only its own cell.
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <new>
+#include <string>
 #include <thread>
 
 #include "common/error.hpp"
@@ -409,43 +412,70 @@ TEST_F(RunnerTest, FarBelowCapacityOpenLoopLatencyEqualsServiceTime) {
 // Records, in shared memory, the CPUs each worker may run on when it connects.
 class AffinityProbe final : public Strategy {
  public:
-  static inline Mapping* masks = nullptr;
+  struct Seen {
+    std::uint32_t connected;  // 0 until the worker has written `cpus`
+    cpu_set_t cpus;
+  };
+  static inline Seen* seen = nullptr;  // one per worker, in memory the test shares
   Capabilities capabilities() const override { return {.holds_data = false}; }
   void prepare(const Dataset&) override {}
   std::unique_ptr<Client> connect(int worker) override {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    ::sched_getaffinity(0, sizeof set, &set);
-    std::uint64_t mask = 0;
-    for (int cpu = 0; cpu < 64; ++cpu) mask |= CPU_ISSET(cpu, &set) ? std::uint64_t{1} << cpu : 0;
-    reinterpret_cast<std::uint64_t*>(masks->data())[worker] = mask;
+    Seen& s = seen[worker];
+    CPU_ZERO(&s.cpus);
+    if (::sched_getaffinity(0, sizeof s.cpus, &s.cpus) != 0) throw Error("sched_getaffinity failed");
+    s.connected = 1;
     return find_strategy("null")->make({})->connect(worker);
   }
   void teardown() noexcept override {}
 };
 
+std::string cpu_list(const cpu_set_t& set) {
+  std::string list;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &set)) list += (list.empty() ? "" : ",") + std::to_string(cpu);
+  }
+  return "{" + list + "}";
+}
+
 TEST_F(RunnerTest, PinningPlacesWorkersAsAsked) {
-  Mapping masks = Mapping::shared_anonymous(4096);
-  AffinityProbe::masks = &masks;
+  constexpr std::size_t kProcs = 4;
+  Mapping shared = Mapping::shared_anonymous(kProcs * sizeof(AffinityProbe::Seen));
+  AffinityProbe::seen = reinterpret_cast<AffinityProbe::Seen*>(shared.data());
   const StrategyInfo probe{"probe", "test", [](const StrategyOptions&) -> std::unique_ptr<Strategy> {
                              return std::make_unique<AffinityProbe>();
                            }};
-  const auto* mask = reinterpret_cast<const std::uint64_t*>(masks.data());
+  cpu_set_t allowed;  // what this process may use, and so an unpinned worker
+  CPU_ZERO(&allowed);
+  ASSERT_EQ(::sched_getaffinity(0, sizeof allowed, &allowed), 0);
   const std::vector<int> cpus = allowed_cpus();
-  settings.pin = PinMode::spread;
-  const CellResult spread = run(probe, 4);
-  ASSERT_EQ(spread.status, CellStatus::ok) << spread.reason;
-  for (std::size_t w = 0; w < 4; ++w) {
-    EXPECT_EQ(spread.per_process[w].cpu, cpus[w % cpus.size()]);
-    EXPECT_EQ(mask[w], std::uint64_t{1} << cpus[w % cpus.size()]) << "worker " << w;
+  ASSERT_EQ(static_cast<int>(cpus.size()), CPU_COUNT(&allowed));
+  auto only = [](int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return set;
+  };
+  // Each placement in its own cell, with what the last one recorded wiped first: every worker
+  // must connect and report where it may run, or the cell fails the test.
+  for (PinMode mode : {PinMode::spread, PinMode::compact, PinMode::none}) {
+    settings.pin = mode;
+    std::memset(shared.data(), 0, shared.size());
+    const CellResult r = run(probe, static_cast<int>(kProcs));
+    ASSERT_EQ(r.status, CellStatus::ok) << to_string(mode) << ": " << r.reason;
+    ASSERT_EQ(r.per_process.size(), kProcs) << to_string(mode);
+    for (std::size_t w = 0; w < kProcs; ++w) {
+      const AffinityProbe::Seen& seen = AffinityProbe::seen[w];
+      ASSERT_EQ(seen.connected, 1u) << to_string(mode) << ": worker " << w << " did not connect";
+      // spread: worker k on the k-th allowed CPU (mod their number); compact: all on the first;
+      // none: unpinned, so every CPU this process may use.
+      const int cpu = mode == PinMode::spread ? cpus[w % cpus.size()] : mode == PinMode::compact ? cpus.front() : -1;
+      const cpu_set_t expected = cpu < 0 ? allowed : only(cpu);
+      EXPECT_EQ(r.per_process[w].cpu, cpu) << to_string(mode) << ": worker " << w;
+      EXPECT_TRUE(CPU_EQUAL(&seen.cpus, &expected))
+          << to_string(mode) << ": worker " << w << " may run on " << cpu_list(seen.cpus) << ", expected "
+          << cpu_list(expected);
+    }
   }
-  settings.pin = PinMode::compact;
-  const CellResult compact = run(probe, 3);
-  for (std::size_t w = 0; w < 3; ++w) EXPECT_EQ(mask[w], std::uint64_t{1} << cpus.front());
-  settings.pin = PinMode::none;
-  const CellResult none = run(probe, 2);
-  EXPECT_EQ(none.per_process[0].cpu, -1);
-  EXPECT_EQ(__builtin_popcountll(mask[0]), static_cast<int>(cpus.size())) << "unpinned: every allowed CPU";
 }
 
 // ----- queue-passing through the runner: exact results, and failures that end the cell -----
