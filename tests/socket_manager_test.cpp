@@ -216,8 +216,10 @@ TEST_P(SocketManagerRun, ReadModifyWriteAddsLoseUpdatesAsManagerProxiesDo) {
   use("counter");
   const CellResult r = run(4);
   ASSERT_EQ(r.status, CellStatus::ok) << "losing adds without claiming atomicity is the finding: " << r.reason;
-  EXPECT_GT(r.adds, 1000u);
-  EXPECT_GT(r.check.lost_adds, 0) << "4 processes doing get-then-put on 16 keys must collide";
+  EXPECT_EQ(r.adds, r.ops) << "the counter workload only adds";
+  // About one add in ten is lost (4 workers on 2 CPUs), so any run of a few hundred loses some.
+  EXPECT_GT(r.check.lost_adds, 0) << "4 processes doing get-then-put on 16 keys must collide; adds " << r.adds;
+  EXPECT_LE(r.check.lost_adds, static_cast<std::int64_t>(r.adds));
 }
 
 TEST_P(SocketManagerRun, AServerKilledMidRunFailsTheCellWithItsSignalAndLeavesNothing) {
