@@ -169,7 +169,8 @@ TEST_F(RunnerTest, AHungWorkerIsKilledAfterTheGracePeriod) {
   const auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(r.status, CellStatus::failed);
   EXPECT_EQ(r.reason, "workers did not stop within 500 ms");
-  EXPECT_LT(elapsed, 5s);
+  EXPECT_GE(elapsed, settings.duration + settings.stop_grace) << "killed before its grace period was over";
+  EXPECT_LT(elapsed, 20s) << "a hung worker hung the runner";
   EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1) << "a child was left unreaped";
 }
 
@@ -525,8 +526,11 @@ TEST_F(WriteWorkloads, AKilledOwnerFailsTheCellWithItsReasonWithinTheOpTimeout) 
     ASSERT_NE(kill_ns, 0) << name << ": the owner was never killed";
     EXPECT_EQ(r.status, CellStatus::failed) << name;
     EXPECT_EQ(r.reason.rfind("owner exited: killed by signal 9 (SIGKILL); worker ", 0), 0u) << name << ": " << r.reason;
+    // The workers give up after the op timeout; stopping the others (up to 1 s) and the teardown
+    // follow. 3 s is for a loaded machine, and still short of what a hang costs: the 300 ms
+    // window, then the 5 s stop grace (whose reason, "workers did not stop", the check above refuses).
     EXPECT_LT(std::chrono::nanoseconds(std::chrono::duration_cast<std::chrono::nanoseconds>(returned).count() - kill_ns),
-              settings.strategy_options.op_timeout + 1s)
+              settings.strategy_options.op_timeout + 3s)
         << name << ": " << r.reason;
     EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1) << "a child was left unreaped";
     EXPECT_EQ(testing::os_objects_with(settings.strategy_options.object_prefix + "-"), std::vector<std::string>{});
