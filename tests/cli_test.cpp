@@ -11,11 +11,13 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "strategies/registry.hpp"
 #include "tests/test_support.hpp"
 
 namespace sharebench {
@@ -35,6 +37,20 @@ void PrintTo(const BadInput& input, std::ostream* os) {
   for (const std::string& a : input.args) *os << a << ' ';
 }
 
+// The registered strategies, in their order, as the refusal of an unknown one lists them.
+std::string strategy_list() {
+  std::string list;
+  for (const StrategyInfo& s : registered_strategies()) list += ", " + std::string(s.name);
+  return list;
+}
+
+// The position of strategy `name` in the registry, which is the order a sweep runs them in.
+std::size_t registry_index(std::string_view name) {
+  const auto all = registered_strategies();
+  const auto it = std::find_if(all.begin(), all.end(), [&](const StrategyInfo& s) { return s.name == name; });
+  return static_cast<std::size_t>(it - all.begin());
+}
+
 class BadInputTest : public ::testing::TestWithParam<BadInput> {};
 
 TEST_P(BadInputTest, ExitsTwoWithOneLine) {
@@ -47,7 +63,7 @@ TEST_P(BadInputTest, ExitsTwoWithOneLine) {
 INSTANTIATE_TEST_SUITE_P(
     Cli, BadInputTest,
     ::testing::Values(
-        BadInput{"UnknownStrategy", {"--strategy", "bogus"}, "--strategy: unknown strategy 'bogus'; accepted: all, null, mmap-table, shm-map, socket-manager, queue-passing, redis"},
+        BadInput{"UnknownStrategy", {"--strategy", "bogus"}, "--strategy: unknown strategy 'bogus'; accepted: all" + strategy_list()},
         BadInput{"UnknownWorkload", {"--workload", "bogus"}, "--workload: unknown workload 'bogus'; accepted: all, read, read-zipf, mixed, update, write, counter"},
         BadInput{"ProcsZero", {"--procs", "0"}, "--procs: '0' is out of range; accepted: 1 to 1024"},
         BadInput{"ProcsNegative", {"--procs", "-3"}, "--procs: '-3' is out of range; accepted: 1 to 1024"},
@@ -210,9 +226,16 @@ TEST(Cli, CorruptTableFileExitsTwo) {
 TEST(Cli, ListNamesEveryStrategyWithItsCapabilities) {
   const CommandResult r = run_sharebench({"--list"});
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_NE(r.out.find("null"), std::string::npos);
-  EXPECT_NE(r.out.find("mmap-table"), std::string::npos);
-  EXPECT_NE(r.out.find("supports: get\n"), std::string::npos);
+  std::size_t at = 0;
+  for (const StrategyInfo& s : registered_strategies()) {  // each with its line, in the registry's order
+    at = r.out.find("\n  " + std::string(s.name) + " ", at);
+    EXPECT_NE(at, std::string::npos) << s.name << "\n" << r.out;
+    if (at == std::string::npos) break;
+  }
+  std::size_t supports = 0;
+  for (std::size_t i = r.out.find("supports: "); i != std::string::npos; i = r.out.find("supports: ", i + 1)) ++supports;
+  EXPECT_EQ(supports, registered_strategies().size()) << r.out;
+  EXPECT_NE(r.out.find("supports: get\n"), std::string::npos) << "mmap-table only reads";
 }
 
 TEST(Cli, HelpDescribesTheOptions) {
@@ -239,14 +262,21 @@ TEST(Cli, RunPrintsTheTableAndWritesTheReport) {
   EXPECT_EQ(report["context"]["json_schema_version"], 1);
   EXPECT_EQ(report["context"]["partial"], false);
   EXPECT_GT(report["context"]["calibration"]["lookups_per_second"].get<double>(), 0);
-  ASSERT_EQ(report["benchmarks"].size(), 12u);  // 6 strategies x procs 1, 2
-  const auto& cell = report["benchmarks"][3];
+  // Every registered strategy at procs 1 and 2, in the registry's order.
+  ASSERT_EQ(report["benchmarks"].size(), 2 * registered_strategies().size());
+  for (std::size_t i = 0; i < report["benchmarks"].size(); ++i) {
+    const std::string name(registered_strategies()[i / 2].name);
+    EXPECT_EQ(report["benchmarks"][i]["name"], name + "/read/procs:" + std::to_string(i % 2 + 1));
+  }
+  const std::size_t mmap_table = registry_index("mmap-table");
+  ASSERT_LT(mmap_table, registered_strategies().size());
+  const auto& cell = report["benchmarks"][2 * mmap_table + 1];
   EXPECT_EQ(cell["name"], "mmap-table/read/procs:2");
   EXPECT_EQ(cell["status"], "ok");
   EXPECT_EQ(cell["threads"], 2);
   EXPECT_EQ(cell["check"]["mismatches"], 0);
   EXPECT_GT(cell["items_per_second"].get<double>(), 0);
-  EXPECT_EQ(cell["family_index"], 1);
+  EXPECT_EQ(cell["family_index"], static_cast<int>(mmap_table));
   EXPECT_EQ(cell["per_family_instance_index"], 1);
 }
 
@@ -258,7 +288,10 @@ TEST(Cli, GoogleBenchmarkCompareReadsTwoReports) {
   const CommandResult r =
       testing::run_command({"/usr/bin/python3", "/usr/share/benchmark/compare.py", "benchmarks", a, b});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* name : {"null/read/procs:1", "null/read/procs:2", "mmap-table/read/procs:1", "mmap-table/read/procs:2"}) {
+  const auto cells = nlohmann::json::parse(testing::read_file(a))["benchmarks"];
+  ASSERT_EQ(cells.size(), 2 * registered_strategies().size());
+  for (const auto& cell : cells) {  // every strategy's, skipped ones included
+    const std::string name = cell["name"];
     EXPECT_NE(r.out.find(name), std::string::npos) << name << "\n" << r.out;
   }
   EXPECT_EQ(r.err.find("Traceback"), std::string::npos) << r.err;
@@ -281,6 +314,41 @@ TEST(Cli, CompareRunsItsUTestOnReportsWithRepetitions) {
   EXPECT_NE(r.out.find("null/read/procs:1_median"), std::string::npos);
 }
 
+// The CPU time (user + system, in clock ticks) each child of `parent` has used so far.
+std::vector<long> cpu_ticks_of_children(pid_t parent) {
+  std::vector<long> ticks;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string stat = testing::read_file(entry.path().string() + "/stat");
+    const std::size_t command_end = stat.rfind(')');  // the command may contain spaces
+    if (command_end == std::string::npos) continue;
+    std::istringstream fields(stat.substr(command_end + 1));
+    std::string field;
+    long ppid = 0, utime = 0, stime = 0;
+    fields >> field >> ppid;  // fields 3 and 4: state, ppid
+    if (ppid != parent) continue;
+    for (int i = 5; i <= 13; ++i) fields >> field;
+    fields >> utime >> stime;  // fields 14 and 15
+    ticks.push_back(utime + stime);
+  }
+  return ticks;
+}
+
+// Ends a sharebench run the test started, if the test ends first: SIGTERM (an orderly stop,
+// so that its workers go too), then SIGKILL.
+struct ReapOnExit {
+  pid_t pid;
+  bool reaped = false;
+  ~ReapOnExit() {
+    if (reaped) return;
+    ::kill(pid, SIGTERM);
+    for (int i = 0; i < 300 && ::waitpid(pid, nullptr, WNOHANG) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (::kill(pid, SIGKILL) == 0) ::waitpid(pid, nullptr, 0);
+  }
+};
+
 class Interrupt : public ::testing::TestWithParam<int> {};
 
 TEST_P(Interrupt, StopsTearsDownAndWritesAPartialReport) {
@@ -300,21 +368,35 @@ TEST_P(Interrupt, StopsTearsDownAndWritesAPartialReport) {
     ::_exit(127);
   }
   ::close(pipe_fds[1]);
-  // Interrupt the first cell's 30 s window once the table header shows the run has started.
+  ReapOnExit guard{pid};
+  // The table header comes after the run's calibration cells, whose workers are gone by then:
+  // from it on, the children are the first cell's two workers (shm-map starts no helper).
   std::FILE* rows = ::fdopen(pipe_fds[0], "r");
   char line[512];
   bool header = false;
   while (!header && std::fgets(line, sizeof line, rows) != nullptr) header = std::string(line).rfind("strategy ", 0) == 0;
   ASSERT_TRUE(header);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // Interrupt the first cell's 30 s window once it has surely started: with no warm-up, a worker
+  // spends CPU time only in the window (connecting and getting ready takes a few ms of it), so
+  // two workers with 100 ms each are measuring. The deadline is only for a run that never gets there.
+  const long enough = std::max(1L, ::sysconf(_SC_CLK_TCK) / 10);
+  bool measuring = false;
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(25);
+       !measuring && std::chrono::steady_clock::now() < deadline;
+       std::this_thread::sleep_for(std::chrono::milliseconds(20))) {
+    const std::vector<long> ticks = cpu_ticks_of_children(pid);
+    measuring = std::count_if(ticks.begin(), ticks.end(), [&](long t) { return t >= enough; }) >= 2;
+  }
+  ASSERT_TRUE(measuring) << "the first cell's workers did not start measuring within 25 s";
   const auto start = std::chrono::steady_clock::now();
   ::kill(pid, signal_number);
   std::string rest;
   while (std::fgets(line, sizeof line, rows) != nullptr) rest += line;
   int status = 0;
   ::waitpid(pid, &status, 0);
+  guard.reaped = true;
   std::fclose(rows);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5)) << "the 30 s window was not cut short";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15)) << "the run did not stop";
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 128 + signal_number);
   const auto report = nlohmann::json::parse(testing::read_file(out));
@@ -322,8 +404,12 @@ TEST_P(Interrupt, StopsTearsDownAndWritesAPartialReport) {
   ASSERT_EQ(report["benchmarks"].size(), 1u) << "the sweep must stop after the interrupted cell";
   EXPECT_EQ(report["benchmarks"][0]["status"], "failed");
   const std::string name = signal_number == SIGINT ? "SIGINT" : "SIGTERM";
-  EXPECT_EQ(report["benchmarks"][0]["reason"].get<std::string>().rfind("interrupted by " + name + " after ", 0), 0u)
-      << report["benchmarks"][0]["reason"];
+  const std::string reason = report["benchmarks"][0]["reason"];
+  const std::string prefix = "interrupted by " + name + " after ";
+  ASSERT_EQ(reason.rfind(prefix, 0), 0u) << reason;
+  const double window = std::stod(reason.substr(prefix.size()));  // "... after 1.23 s of the window"
+  EXPECT_GT(window, 0) << reason;
+  EXPECT_LT(window, 30) << "the 30 s window was not cut short: " << reason;
   EXPECT_GT(report["benchmarks"][0]["iterations"].get<double>(), 0) << "what was measured is kept";
   EXPECT_NE(rest.find("failed: interrupted by " + name), std::string::npos) << rest;
   EXPECT_EQ(testing::os_objects_with("-" + std::to_string(pid) + "-"), std::vector<std::string>{});

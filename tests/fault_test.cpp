@@ -116,7 +116,9 @@ TEST(ShmMapFault, AWriterThatDiesHoldingASlotFailsItsWaitersWithinTheTimeout) {
     } catch (const Error& e) {
       EXPECT_NE(std::string(e.what()).find("a slot stayed locked for more than 300 ms"), std::string::npos) << e.what();
     }
-    EXPECT_LT(std::chrono::steady_clock::now() - start, 1300ms);
+    const auto waited = std::chrono::steady_clock::now() - start;
+    EXPECT_GE(waited, options.op_timeout) << "gave up on the slot before the op timeout";
+    EXPECT_LT(waited, options.op_timeout + 1s);
   }
   client.reset();
   strategy->teardown();

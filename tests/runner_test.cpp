@@ -1,13 +1,16 @@
 // The runner end to end, in forked processes: exact op accounting, zero mismatches, and a
 // crashing, throwing or hanging worker failing only its own cell.
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <new>
+#include <string>
 #include <thread>
 
 #include "common/error.hpp"
@@ -166,7 +169,8 @@ TEST_F(RunnerTest, AHungWorkerIsKilledAfterTheGracePeriod) {
   const auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(r.status, CellStatus::failed);
   EXPECT_EQ(r.reason, "workers did not stop within 500 ms");
-  EXPECT_LT(elapsed, 5s);
+  EXPECT_GE(elapsed, settings.duration + settings.stop_grace) << "killed before its grace period was over";
+  EXPECT_LT(elapsed, 20s) << "a hung worker hung the runner";
   EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1) << "a child was left unreaped";
 }
 
@@ -340,24 +344,42 @@ class DelayStrategy final : public Strategy {
   void teardown() noexcept override {}
 };
 
+std::uint64_t ns(std::chrono::nanoseconds d) { return static_cast<std::uint64_t>(d.count()); }
+
+// Every assertion here holds on any machine, however fast or loaded: a stall is a sleep, which
+// never ends early, so the ops due during it wait at least the rest of it (lower bounds on
+// latency); and one worker's ops run one after another, so their service times add up to at
+// most the window, which caps how many of them can be long (upper bounds on percentiles).
 TEST_F(RunnerTest, OpenLoopShowsAStallThatClosedLoopHides) {
+  constexpr std::int64_t kStallMillis = 30;  // every 100 ms, a 20 us op sleeps 30 ms first
+  constexpr std::chrono::nanoseconds kStall = std::chrono::milliseconds(kStallMillis);
   const StrategyInfo stalling{"stalling", "test", [](const StrategyOptions&) -> std::unique_ptr<Strategy> {
-                                return std::make_unique<DelayStrategy<20, 30, 100>>();
+                                return std::make_unique<DelayStrategy<20, kStallMillis, 100>>();
                               }};
   settings.duration = 1500ms;
   settings.batch = 1;
-  settings.target_ops_per_second = 2000;  // 4% of what a 20 us op allows
+  settings.target_ops_per_second = 2000;  // 4% of what a 20 us op allows: ~3000 ops due
   const CellResult open = run(stalling, 1);
   ASSERT_EQ(open.status, CellStatus::ok) << open.reason;
-  // A 30 ms stall every 100 ms delays the ~60 ops due during it: about 1 op in 5 waits.
-  EXPECT_GT(open.latency.p99, 10'000'000u) << "corrected p99 must show the stalls";
-  EXPECT_LT(open.service_time.p99, 1'000'000u) << "service time sees one stalled op per 200";
-  EXPECT_GT(open.latency.p99, 10 * open.service_time.p99);
+  // Of the ~200 ops due per 100 ms, the 40 due in a stall's first 20 ms (20%) end after it,
+  // at least 10 ms late, and the 15 due in its first 7.5 ms (7.5%) at least 22.5 ms late.
+  EXPECT_GE(open.latency.p90, ns(kStall / 3)) << "corrected p90 must show the stalls";
+  EXPECT_GE(open.latency.p99, ns(kStall * 3 / 4)) << "corrected p99 must show the stalls";
+  // Service time counts each stall once, in the op that slept (1 op in 200)...
+  EXPECT_GE(open.service_time.max, ns(kStall));
+  // ... and cannot show it at p90: 10% of ~3000 ops taking 10 ms each would need 3 s of a 1.5 s window.
+  EXPECT_LT(open.service_time.p90, ns(kStall / 3)) << "ops " << open.ops;
+  EXPECT_GE(open.latency.p90, open.service_time.p90);
 
   settings.target_ops_per_second = 0;
+  settings.latency_one_in = 1;  // time every op, the stalled ones included
   const CellResult closed = run(stalling, 1);
   ASSERT_EQ(closed.status, CellStatus::ok) << closed.reason;
-  EXPECT_LT(closed.latency.p99, 1'000'000u) << "closed loop hides the stall from p99";
+  EXPECT_GE(closed.latency.max, ns(kStall)) << "closed loop timed the stalls";
+  // ... but counts each once: 10% of the ops taking 10 ms would need 3 s of the window as soon
+  // as there are 1500 ops (one per ms; 20 us ops on a free CPU make ~50,000).
+  EXPECT_LT(closed.latency.p90, ns(kStall / 3))
+      << "closed loop hides the stall from its percentiles; ops " << closed.ops;
   EXPECT_EQ(closed.latency.p99, closed.service_time.p99);
 }
 
@@ -367,62 +389,94 @@ TEST_F(RunnerTest, FarBelowCapacityOpenLoopLatencyEqualsServiceTime) {
                             }};
   settings.duration = 1500ms;
   settings.batch = 1;
-  // 4% of what 200 us ops allow: with 5 ms between ops, even a worker the scheduler
-  // pauses for a few ms (a loaded CI machine) is back on schedule before its next op.
-  settings.target_ops_per_second = 200;
+  // 0.4% of what 200 us ops allow: an op every 50 ms, ~30 in the window.
+  constexpr double kTarget = 20;
+  constexpr auto kInterval = std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 / kTarget));
+  settings.target_ops_per_second = kTarget;
   const CellResult r = run(steady, 1);
   ASSERT_EQ(r.status, CellStatus::ok) << r.reason;
-  EXPECT_GT(r.latency.timed_ops, 250u);
-  // The median op starts on time: its corrected latency is its service time, within the
-  // histogram's precision (1/1024 of the value) and 5 us for clock reads and the scheduler's
-  // wake-up on a loaded machine (ctest -j 2 on 2 cores). Higher percentiles include the ops
-  // the scheduler started late; that lateness is real, and is shown.
-  EXPECT_NEAR(static_cast<double>(r.latency.p50), static_cast<double>(r.service_time.p50),
-              static_cast<double>(r.service_time.p50) / 1024 + 5000);
-  EXPECT_GE(r.latency.p90, r.service_time.p90) << "corrected latency never undercuts service time";
-  EXPECT_NEAR(r.ops_per_second(), 200, 20) << "open loop runs at the target rate";
+  EXPECT_EQ(r.latency.timed_ops, r.ops) << "open loop times every op";
+  // Op k is due at start + k intervals, and a worker that is late catches up, so the count is
+  // the target's, not the machine's: short only by the worker's wake-up when the window opens.
+  EXPECT_NEAR(static_cast<double>(r.ops), kTarget * r.window_seconds, 0.1 * kTarget * r.window_seconds + 1);
+  // An op's corrected latency is its service time plus how late it started, never less...
+  EXPECT_GE(r.latency.p50, r.service_time.p50) << "corrected latency never undercuts service time";
+  EXPECT_GE(r.latency.p90, r.service_time.p90);
+  // ... and the median op is on schedule: well under an interval later than its service time,
+  // as it would not be if latency were taken from the wrong due time. On an idle machine the
+  // difference is a clock read; a loaded one wakes the sleeping worker late, by a few ms when
+  // ten processes share two CPUs (that lateness is real, and the report shows it).
+  EXPECT_LT(r.latency.p50 - r.service_time.p50, ns(kInterval / 2))
+      << "latency p50 " << r.latency.p50 << ", service time p50 " << r.service_time.p50;
 }
 
 // Records, in shared memory, the CPUs each worker may run on when it connects.
 class AffinityProbe final : public Strategy {
  public:
-  static inline Mapping* masks = nullptr;
+  struct Seen {
+    std::uint32_t connected;  // 0 until the worker has written `cpus`
+    cpu_set_t cpus;
+  };
+  static inline Seen* seen = nullptr;  // one per worker, in memory the test shares
   Capabilities capabilities() const override { return {.holds_data = false}; }
   void prepare(const Dataset&) override {}
   std::unique_ptr<Client> connect(int worker) override {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    ::sched_getaffinity(0, sizeof set, &set);
-    std::uint64_t mask = 0;
-    for (int cpu = 0; cpu < 64; ++cpu) mask |= CPU_ISSET(cpu, &set) ? std::uint64_t{1} << cpu : 0;
-    reinterpret_cast<std::uint64_t*>(masks->data())[worker] = mask;
+    Seen& s = seen[worker];
+    CPU_ZERO(&s.cpus);
+    if (::sched_getaffinity(0, sizeof s.cpus, &s.cpus) != 0) throw Error("sched_getaffinity failed");
+    s.connected = 1;
     return find_strategy("null")->make({})->connect(worker);
   }
   void teardown() noexcept override {}
 };
 
+std::string cpu_list(const cpu_set_t& set) {
+  std::string list;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &set)) list += (list.empty() ? "" : ",") + std::to_string(cpu);
+  }
+  return "{" + list + "}";
+}
+
 TEST_F(RunnerTest, PinningPlacesWorkersAsAsked) {
-  Mapping masks = Mapping::shared_anonymous(4096);
-  AffinityProbe::masks = &masks;
+  constexpr std::size_t kProcs = 4;
+  Mapping shared = Mapping::shared_anonymous(kProcs * sizeof(AffinityProbe::Seen));
+  AffinityProbe::seen = reinterpret_cast<AffinityProbe::Seen*>(shared.data());
   const StrategyInfo probe{"probe", "test", [](const StrategyOptions&) -> std::unique_ptr<Strategy> {
                              return std::make_unique<AffinityProbe>();
                            }};
-  const auto* mask = reinterpret_cast<const std::uint64_t*>(masks.data());
+  cpu_set_t allowed;  // what this process may use, and so an unpinned worker
+  CPU_ZERO(&allowed);
+  ASSERT_EQ(::sched_getaffinity(0, sizeof allowed, &allowed), 0);
   const std::vector<int> cpus = allowed_cpus();
-  settings.pin = PinMode::spread;
-  const CellResult spread = run(probe, 4);
-  ASSERT_EQ(spread.status, CellStatus::ok) << spread.reason;
-  for (std::size_t w = 0; w < 4; ++w) {
-    EXPECT_EQ(spread.per_process[w].cpu, cpus[w % cpus.size()]);
-    EXPECT_EQ(mask[w], std::uint64_t{1} << cpus[w % cpus.size()]) << "worker " << w;
+  ASSERT_EQ(static_cast<int>(cpus.size()), CPU_COUNT(&allowed));
+  auto only = [](int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return set;
+  };
+  // Each placement in its own cell, with what the last one recorded wiped first: every worker
+  // must connect and report where it may run, or the cell fails the test.
+  for (PinMode mode : {PinMode::spread, PinMode::compact, PinMode::none}) {
+    settings.pin = mode;
+    std::memset(shared.data(), 0, shared.size());
+    const CellResult r = run(probe, static_cast<int>(kProcs));
+    ASSERT_EQ(r.status, CellStatus::ok) << to_string(mode) << ": " << r.reason;
+    ASSERT_EQ(r.per_process.size(), kProcs) << to_string(mode);
+    for (std::size_t w = 0; w < kProcs; ++w) {
+      const AffinityProbe::Seen& seen = AffinityProbe::seen[w];
+      ASSERT_EQ(seen.connected, 1u) << to_string(mode) << ": worker " << w << " did not connect";
+      // spread: worker k on the k-th allowed CPU (mod their number); compact: all on the first;
+      // none: unpinned, so every CPU this process may use.
+      const int cpu = mode == PinMode::spread ? cpus[w % cpus.size()] : mode == PinMode::compact ? cpus.front() : -1;
+      const cpu_set_t expected = cpu < 0 ? allowed : only(cpu);
+      EXPECT_EQ(r.per_process[w].cpu, cpu) << to_string(mode) << ": worker " << w;
+      EXPECT_TRUE(CPU_EQUAL(&seen.cpus, &expected))
+          << to_string(mode) << ": worker " << w << " may run on " << cpu_list(seen.cpus) << ", expected "
+          << cpu_list(expected);
+    }
   }
-  settings.pin = PinMode::compact;
-  const CellResult compact = run(probe, 3);
-  for (std::size_t w = 0; w < 3; ++w) EXPECT_EQ(mask[w], std::uint64_t{1} << cpus.front());
-  settings.pin = PinMode::none;
-  const CellResult none = run(probe, 2);
-  EXPECT_EQ(none.per_process[0].cpu, -1);
-  EXPECT_EQ(__builtin_popcountll(mask[0]), static_cast<int>(cpus.size())) << "unpinned: every allowed CPU";
 }
 
 // ----- queue-passing through the runner: exact results, and failures that end the cell -----
@@ -472,8 +526,11 @@ TEST_F(WriteWorkloads, AKilledOwnerFailsTheCellWithItsReasonWithinTheOpTimeout) 
     ASSERT_NE(kill_ns, 0) << name << ": the owner was never killed";
     EXPECT_EQ(r.status, CellStatus::failed) << name;
     EXPECT_EQ(r.reason.rfind("owner exited: killed by signal 9 (SIGKILL); worker ", 0), 0u) << name << ": " << r.reason;
+    // The workers give up after the op timeout; stopping the others (up to 1 s) and the teardown
+    // follow. 3 s is for a loaded machine, and still short of what a hang costs: the 300 ms
+    // window, then the 5 s stop grace (whose reason, "workers did not stop", the check above refuses).
     EXPECT_LT(std::chrono::nanoseconds(std::chrono::duration_cast<std::chrono::nanoseconds>(returned).count() - kill_ns),
-              settings.strategy_options.op_timeout + 1s)
+              settings.strategy_options.op_timeout + 3s)
         << name << ": " << r.reason;
     EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1) << "a child was left unreaped";
     EXPECT_EQ(testing::os_objects_with(settings.strategy_options.object_prefix + "-"), std::vector<std::string>{});

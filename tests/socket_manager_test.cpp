@@ -216,12 +216,15 @@ TEST_P(SocketManagerRun, ReadModifyWriteAddsLoseUpdatesAsManagerProxiesDo) {
   use("counter");
   const CellResult r = run(4);
   ASSERT_EQ(r.status, CellStatus::ok) << "losing adds without claiming atomicity is the finding: " << r.reason;
-  EXPECT_GT(r.adds, 1000u);
-  EXPECT_GT(r.check.lost_adds, 0) << "4 processes doing get-then-put on 16 keys must collide";
+  EXPECT_EQ(r.adds, r.ops) << "the counter workload only adds";
+  // About one add in ten is lost (4 workers on 2 CPUs), so any run of a few hundred loses some.
+  EXPECT_GT(r.check.lost_adds, 0) << "4 processes doing get-then-put on 16 keys must collide; adds " << r.adds;
+  EXPECT_LE(r.check.lost_adds, static_cast<std::int64_t>(r.adds));
 }
 
 TEST_P(SocketManagerRun, AServerKilledMidRunFailsTheCellWithItsSignalAndLeavesNothing) {
-  settings.duration = 3000ms;
+  const auto window = settings.duration;
+  settings.duration = 20s;  // far longer than failing takes, so that the two cannot be confused
   use("read");
   const StrategyInfo killer{"killer", "test", [](const StrategyOptions& o) -> std::unique_ptr<Strategy> {
                               return std::make_unique<testing::KillHelperMidRun>(*find_strategy("socket-manager"), o);
@@ -231,9 +234,12 @@ TEST_P(SocketManagerRun, AServerKilledMidRunFailsTheCellWithItsSignalAndLeavesNo
   const auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(r.status, CellStatus::failed);
   EXPECT_EQ(r.reason.rfind("server exited: killed by signal 9 (SIGKILL); worker ", 0), 0u) << r.reason;
-  // The kill comes within the first few ms of a 3 s window: failing well before the window
-  // ends shows the failure is detected by the op timeout (1 s), not by the window's end.
-  EXPECT_LT(elapsed, 2500ms) << r.reason;
+  // The kill comes within the first few ms of a 20 s window: failing well before the window
+  // ends shows the failure is detected by the op timeout (1 s; zmq) or the closed connection
+  // (uds), not by the window's end. 5 s covers the other workers' exit and the teardown on a
+  // loaded machine.
+  EXPECT_LT(elapsed, settings.strategy_options.op_timeout + 5s) << r.reason;
+  settings.duration = window;
   const CellResult next = run(2);
   EXPECT_EQ(next.status, CellStatus::ok) << "the next cell runs normally: " << next.reason;
 }
@@ -249,7 +255,7 @@ TEST_P(SocketManagerRun, TheServerAnswersAfterABadFrame) {
       zmq::context_t context(1);
       zmq::socket_t dealer(context, zmq::socket_type::dealer);
       dealer.set(zmq::sockopt::linger, 0);
-      dealer.set(zmq::sockopt::rcvtimeo, 2000);
+      dealer.set(zmq::sockopt::rcvtimeo, 10'000);  // a hang guard: the answer is immediate
       dealer.connect("ipc://" + path);
       zmq::message_t reply;
       dealer.send(zmq::str_buffer("not a frame"));
