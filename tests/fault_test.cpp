@@ -50,7 +50,7 @@ TEST_P(WorkerKilled, FailsOnlyItsCellWithTheSignalAndLeavesNothing) {
   const Dataset dataset = build_dataset(workload);
   const OpSchedule schedule(workload, 1);
   RunSettings settings;
-  settings.duration = 2s;
+  settings.duration = 20s;  // the cell ends when it fails; a loaded machine needs time to reach batch 50
   settings.warmup = 0ms;
   settings.strategy_options.object_prefix = testing::test_object_prefix();
   static const StrategyInfo* current = nullptr;
@@ -63,7 +63,7 @@ TEST_P(WorkerKilled, FailsOnlyItsCellWithTheSignalAndLeavesNothing) {
   const auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(r.status, CellStatus::failed);
   EXPECT_NE(r.reason.find("worker 1 killed by signal 9 (SIGKILL)"), std::string::npos) << r.reason;
-  EXPECT_LT(elapsed, settings.duration + 5s);
+  EXPECT_LT(elapsed, 10s) << "the cell ran on after the worker died";
   EXPECT_EQ(other_processes_in_my_group(), std::vector<pid_t>{}) << "a worker or server outlived the cell";
   const std::string& prefix = settings.strategy_options.object_prefix;
   EXPECT_EQ(testing::os_objects_with(prefix), std::vector<std::string>{});
