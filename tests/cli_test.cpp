@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "strategies/registry.hpp"
 #include "tests/test_support.hpp"
 
 namespace sharebench {
@@ -220,6 +221,35 @@ TEST(Cli, HelpDescribesTheOptions) {
   EXPECT_EQ(r.exit_code, 0);
   for (const char* option : {"--strategy", "--workload", "--procs", "--duration", "--out", "--table-file"}) {
     EXPECT_NE(r.out.find(option), std::string::npos) << option;
+  }
+}
+
+// The --help text of the group `name`: from its heading to the next heading or the end.
+std::string help_group(const std::string& help, std::string_view name) {
+  const std::size_t start = help.find("[Option Group: " + std::string(name) + "]");
+  if (start == std::string::npos) return "";
+  const std::size_t next = std::min(help.find("[Option Group: ", start + 1), help.find("\nSubcommands:", start));
+  return help.substr(start, next - start);
+}
+
+// Each strategy's options are listed once, in its own group; a strategy that reads a flag
+// of another's group says so in its own.
+TEST(Cli, HelpShowsAGroupPerStrategyWithItsOptions) {
+  const CommandResult r = run_sharebench({"--help"});
+  ASSERT_EQ(r.exit_code, 0);
+  for (const RegisteredOption& option : registered_options()) {
+    const std::string flag = "\n    " + std::string(option.spec->flag) + " ";
+    EXPECT_NE(help_group(r.out, option.owners.front()->name).find(flag), std::string::npos)
+        << option.spec->flag << " is not in " << option.owners.front()->name << "'s group:\n" << r.out;
+    EXPECT_EQ(r.out.find(flag), r.out.rfind(flag)) << option.spec->flag << " is listed twice";
+    for (std::size_t i = 1; i < option.owners.size(); ++i) {
+      EXPECT_NE(help_group(r.out, option.owners[i]->name).find("also reads " + std::string(option.spec->flag)),
+                std::string::npos)
+          << option.owners[i]->name << "'s group does not name " << option.spec->flag << ":\n" << r.out;
+    }
+  }
+  for (const StrategyInfo& s : registered_strategies()) {
+    EXPECT_EQ(help_group(r.out, s.name).empty(), s.options.empty()) << s.name;
   }
 }
 
