@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <deque>
@@ -217,6 +218,22 @@ class StrategyFlags {
       given.emplace(flag.option->spec->flag, flag.text);
     }
     return given;
+  }
+
+  // A warning for each option given that no strategy of the run reads: it has no effect.
+  std::vector<std::string> unused(std::span<const StrategyInfo* const> run) const {
+    std::vector<std::string> warnings;
+    for (const Flag& flag : flags_) {
+      const auto& owners = flag.option->owners;
+      const bool read = std::any_of(owners.begin(), owners.end(), [&](const StrategyInfo* owner) {
+        return std::find(run.begin(), run.end(), owner) != run.end();
+      });
+      if (flag.cli->count() > 0 && !read) {
+        warnings.push_back(std::string(flag.option->spec->flag) + " has no effect: it is an option of " +
+                           owners_of(*flag.option) + ", which this run does not include");
+      }
+    }
+    return warnings;
   }
 
  private:
@@ -492,7 +509,7 @@ int run(int argc, char** argv) {
 
   RunPlan plan = as_usage([&] { return make_plan(o, strategy_flags); });
   if (*serve) return serve_command(plan, o.workloads);
-  std::vector<std::string> option_warnings;
+  std::vector<std::string> option_warnings = strategy_flags.unused(plan.strategies);
   try {
     if (!o.out.empty()) check_writable(o.out);
     std::vector<DatasetShape> shapes;

@@ -253,6 +253,31 @@ TEST(Cli, HelpShowsAGroupPerStrategyWithItsOptions) {
   }
 }
 
+// An option no strategy of the run reads has no effect: the run says so, naming whose it is,
+// once before the table, and the report keeps the warning.
+TEST(Cli, AnOptionOfAStrategyOutsideTheRunIsWarnedAboutWithItsOwner) {
+  ScratchDir dir;
+  const std::string out = dir.file("run.json");
+  const CommandResult r = run_sharebench({"--strategy", "shm-map", "--shm-size", "64M", "--add-mode", "rmw",
+                                          "--pipeline", "4", "--duration", "0.05", "--warmup", "0", "--keys", "1000",
+                                          "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> expected = {
+      "--add-mode has no effect: it is an option of socket-manager, which this run does not include",
+      "--pipeline has no effect: it is an option of socket-manager and redis, which this run does not include"};
+  const std::size_t header = r.out.find("strategy         workload");
+  for (const std::string& warning : expected) {
+    const std::size_t at = r.out.find("***WARNING*** " + warning + "\n");
+    EXPECT_LT(at, header) << r.out;
+    EXPECT_EQ(at, r.out.rfind("***WARNING*** " + warning)) << "printed twice:\n" << r.out;
+  }
+  EXPECT_EQ(r.out.find("--shm-size has no effect"), std::string::npos) << "shm-map reads --shm-size";
+  const auto warnings = nlohmann::json::parse(testing::read_file(out))["context"]["warnings"];
+  for (const std::string& warning : expected) {
+    EXPECT_NE(std::find(warnings.begin(), warnings.end(), warning), warnings.end()) << warnings;
+  }
+}
+
 std::vector<std::string> short_run(const std::string& out) {
   return {"--strategy", "all", "--procs", "1,2", "--duration", "0.3", "--warmup", "0.1", "--keys", "50000", "--out", out};
 }
