@@ -546,6 +546,7 @@ int run(int argc, char** argv) {
   table.warnings(report.warnings);
   table.header();
   run_sweep(plan, report, table);
+  report.aggregates = aggregate_repetitions(report.cells);
   const std::size_t printed = report.warnings.size();
   report.warnings = run_warnings(plan, report);  // now also about the cells that ran
   report.warnings.insert(report.warnings.end(), option_warnings.begin(), option_warnings.end());

@@ -142,30 +142,14 @@ json cell_json(const CellResult& c) {
 
 // The _mean, _median, _stddev and _cv entries of one cell's repetitions, shaped as Google
 // Benchmark shapes them, over the repetitions that ran ok.
-std::vector<json> aggregate_entries(const std::vector<const CellResult*>& reps, int repetitions) {
-  std::vector<const CellResult*> ok;
-  for (const CellResult* c : reps) {
-    if (c->status == CellStatus::ok) ok.push_back(c);
-  }
-  if (ok.empty()) return {};
-  auto of = [&](auto field) {
-    std::vector<double> values;
-    for (const CellResult* c : ok) values.push_back(field(*c));
-    return aggregate(values);
-  };
-  const Aggregate real = of([](const CellResult& c) { return c.ns_per_op(); });
-  const Aggregate cpu = of([](const CellResult& c) { return c.cpu_ns_per_op(); });
-  const Aggregate rate = of([](const CellResult& c) { return c.ops_per_second(); });
-  const Aggregate p50 = of([](const CellResult& c) { return static_cast<double>(c.latency.p50); });
-  const Aggregate p99 = of([](const CellResult& c) { return static_cast<double>(c.latency.p99); });
-  const Aggregate p999 = of([](const CellResult& c) { return static_cast<double>(c.latency.p999); });
-  const CellResult& first = *reps.front();
+std::vector<json> aggregate_entries(const CellAggregates& a, const CellResult& first, int repetitions) {
+  if (a.ok == 0) return {};
   const std::string base = cell_name(first);
   std::vector<json> entries;
   for (const char* name : {"mean", "median", "stddev", "cv"}) {
-    auto pick = [&](const Aggregate& a) {
+    auto pick = [&](const Aggregate& of) {
       const std::string n = name;
-      return n == "mean" ? a.mean : n == "median" ? a.median : n == "stddev" ? a.stddev : a.cv;
+      return n == "mean" ? of.mean : n == "median" ? of.median : n == "stddev" ? of.stddev : of.cv;
     };
     entries.push_back({
         {"name", base + "_" + name},
@@ -175,16 +159,16 @@ std::vector<json> aggregate_entries(const std::vector<const CellResult*>& reps, 
         {"threads", first.procs},
         {"aggregate_name", name},
         {"aggregate_unit", std::string(name) == "cv" ? "percentage" : "time"},
-        {"iterations", ok.size()},
-        {"real_time", pick(real)},
-        {"cpu_time", pick(cpu)},
+        {"iterations", a.ok},
+        {"real_time", pick(a.real_time)},
+        {"cpu_time", pick(a.cpu_time)},
         {"time_unit", "ns"},
-        {"items_per_second", pick(rate)},
+        {"items_per_second", pick(a.items_per_second)},
         {"strategy", first.strategy},
         {"workload", first.workload},
         {"procs", first.procs},
-        {"repetitions_ok", ok.size()},
-        {"latency_ns", {{"p50", pick(p50)}, {"p99", pick(p99)}, {"p999", pick(p999)}}},
+        {"repetitions_ok", a.ok},
+        {"latency_ns", {{"p50", pick(a.latency_p50)}, {"p99", pick(a.latency_p99)}, {"p999", pick(a.latency_p999)}}},
     });
   }
   return entries;
@@ -197,20 +181,18 @@ json to_json(const RunReport& report) {
   // A family is a strategy/workload pair; its instances are the procs values, in run order.
   // The repetitions of a cell are consecutive in report.cells; its aggregates follow them.
   std::map<std::string, std::pair<int, std::map<int, int>>> families;
-  for (std::size_t i = 0; i < report.cells.size();) {
-    const CellResult& c = report.cells[i];
-    std::vector<const CellResult*> reps;
-    for (; i < report.cells.size() && cell_name(report.cells[i]) == cell_name(c); ++i) reps.push_back(&report.cells[i]);
+  for (const CellAggregates& a : report.aggregates) {
+    const CellResult& c = report.cells[a.first];
     auto [family, inserted] = families.try_emplace(c.strategy + "/" + c.workload,
                                                    static_cast<int>(families.size()), std::map<int, int>{});
     auto& instances = family->second.second;
     const int instance = instances.try_emplace(c.procs, static_cast<int>(instances.size())).first->second;
     std::vector<json> entries;
     if (!report.aggregates_only || report.repetitions == 1) {
-      for (const CellResult* rep : reps) entries.push_back(cell_json(*rep));
+      for (std::size_t i = a.first; i < a.first + a.count; ++i) entries.push_back(cell_json(report.cells[i]));
     }
     if (report.repetitions > 1) {
-      for (json& a : aggregate_entries(reps, report.repetitions)) entries.push_back(std::move(a));
+      for (json& entry : aggregate_entries(a, c, report.repetitions)) entries.push_back(std::move(entry));
     }
     for (json& entry : entries) {
       entry["family_index"] = family->second.first;

@@ -10,6 +10,7 @@
 
 #include "harness/context.hpp"
 #include "harness/runner.hpp"
+#include "harness/statistics.hpp"
 
 namespace sharebench {
 
@@ -18,7 +19,8 @@ inline constexpr int kReportSchemaVersion = 1;
 struct RunReport {
   RunContext context;
   nlohmann::json settings;  // the run's options as given (durations, seed, sampling, ...)
-  std::vector<CellResult> cells;
+  std::vector<CellResult> cells;  // in run order; the repetitions of a cell are consecutive
+  std::vector<CellAggregates> aggregates;  // one per cell, once the cells have run
   std::vector<std::string> warnings;
   int repetitions = 1;
   bool aggregates_only = false;  // with repetitions: report the aggregates, not each run

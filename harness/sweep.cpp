@@ -122,20 +122,13 @@ std::vector<std::string> run_warnings(const RunPlan& plan, const RunReport& repo
     warnings.push_back("CPU frequency scaling governor is '" + c.scaling_governor +
                        "', not 'performance': figures may vary with clock speed");
   }
-  // Repetitions of a cell are consecutive: their spread says how far to trust the cell.
-  for (std::size_t i = 0; i < report.cells.size();) {
-    std::vector<double> rates;
-    const CellResult& first = report.cells[i];
-    for (; i < report.cells.size() && report.cells[i].strategy == first.strategy &&
-           report.cells[i].workload == first.workload && report.cells[i].procs == first.procs;
-         ++i) {
-      if (report.cells[i].status == CellStatus::ok) rates.push_back(report.cells[i].ops_per_second());
-    }
-    const Aggregate a = aggregate(rates);
-    if (rates.size() > 1 && a.cv > 0.05) {
+  // The spread of a cell's repetitions says how far to trust the cell.
+  for (const CellAggregates& a : report.aggregates) {
+    if (a.ok > 1 && a.items_per_second.cv > 0.05) {
+      const CellResult& first = report.cells[a.first];
       char line[200];
       std::snprintf(line, sizeof line, "%s/%s/procs:%d varies by %.1f%% (cv of ops/s) across %zu repetitions",
-                    first.strategy.c_str(), first.workload.c_str(), first.procs, 100 * a.cv, rates.size());
+                    first.strategy.c_str(), first.workload.c_str(), first.procs, 100 * a.items_per_second.cv, a.ok);
       warnings.push_back(line);
     }
   }
