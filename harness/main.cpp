@@ -1,5 +1,5 @@
 // sharebench: what is the fastest correct way for N processes on one host to share a
-// dictionary? The command line becomes a RunPlan; the sweep runs it; the report writes it.
+// dictionary? The command line becomes a RunPlan; run_plan() runs it; the reporters show it.
 //
 // Exit codes: 0 every cell ok or skipped; 1 a cell failed; 2 bad input (one line on stderr);
 // 128 + signal when interrupted (the report is still written, marked partial).
@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <variant>
@@ -353,7 +354,23 @@ RunPlan make_plan(const Options& o, const StrategyFlags& flags) {
       std::chrono::duration_cast<std::chrono::milliseconds>(seconds_option("--op-timeout", o.op_timeout, false));
   s.strategy_options.given = flags.given();
   s.strategy_options.object_prefix = run_object_prefix(random_hex(8), ::getpid());
+  plan.warnings = flags.unused(plan.strategies);
+  plan.described = settings_json(o, plan);
   return plan;
+}
+
+// What needs more than the command line to check: the --out file can be written, and every
+// strategy of the run accepts its options for every dataset (its warnings join the plan's).
+// Throws Error for bad input, before anything is built.
+void check_plan(RunPlan& plan, const std::string& out) {
+  if (!out.empty()) check_writable(out);
+  std::vector<DatasetShape> shapes;
+  for (const WorkloadSpec& w : plan.workloads) shapes.push_back(shape_of(w));
+  for (const StrategyInfo* s : plan.strategies) {
+    for (std::string& w : s->make(plan.settings.strategy_options)->check_options(shapes)) {
+      plan.warnings.push_back(std::move(w));
+    }
+  }
 }
 
 struct CompareArgs {
@@ -420,13 +437,9 @@ int serve_command(const RunPlan& plan, const std::string& workloads) {
   });
 }
 
-int run(int argc, char** argv) {
-  Options o;
-  CLI::App app{
-      "sharebench: measures how fast N processes on one host can share a dictionary, and whether\n"
-      "they read back what was written. Runs every strategy x workload x procs cell and prints a\n"
-      "table; --out writes the JSON report (results/SCHEMA.md).\n"};
-  app.name("sharebench");
+// The run's options, in --help's first group; returns --workload's, whose default differs
+// from its absence when a --workload-file is given.
+CLI::Option* add_run_options(CLI::App& app, Options& o) {
   app.add_flag("--list", o.list, "List the strategies and workloads, then exit");
   app.add_option("--strategy", o.strategies, "Strategies to run: all, or a comma list")->capture_default_str();
   CLI::Option* workload_option =
@@ -465,34 +478,70 @@ int run(int argc, char** argv) {
   app.add_option("--op-timeout", o.op_timeout,
                  "Seconds an operation may wait (for a reply, a lock) before the cell fails")
       ->capture_default_str();
-  const StrategyFlags strategy_flags(app);
+  return workload_option;
+}
 
-  bool dry_run = false;
+CLI::App* add_clean_command(CLI::App& app, bool& dry_run) {
   CLI::App* clean = app.add_subcommand(
       "clean", "Remove the shared memory, queues and socket directories of sharebench runs that died "
                "(their coordinator pid no longer runs); a live run's objects are never touched");
   clean->add_flag("--dry-run", dry_run, "Only list what would be removed");
-  CompareArgs compare_args;
+  return clean;
+}
+
+CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
   CLI::App* compare = app.add_subcommand(
       "compare",
       "Compare two reports cell by cell; exit 1 if a cell's median ops/s dropped by more than --threshold "
       "and beyond its repetitions' noise (one-sided Mann-Whitney U test with 3+ repetitions a side), or a cell "
       "that ran ok in BASE failed in NEW");
-  compare->add_option("BASE", compare_args.base, "The reference report")->required();
-  compare->add_option("NEW", compare_args.candidate, "The report to judge")->required();
-  compare->add_option("--threshold", compare_args.threshold, "A drop beyond this percentage regresses")
-      ->capture_default_str();
-  compare->add_option("--alpha", compare_args.alpha, "Significance level of the U test")->capture_default_str();
-  compare->add_flag("--normalize", compare_args.normalize,
+  compare->add_option("BASE", args.base, "The reference report")->required();
+  compare->add_option("NEW", args.candidate, "The report to judge")->required();
+  compare->add_option("--threshold", args.threshold, "A drop beyond this percentage regresses")->capture_default_str();
+  compare->add_option("--alpha", args.alpha, "Significance level of the U test")->capture_default_str();
+  compare->add_flag("--normalize", args.normalize,
                     "Divide throughputs by each report's calibration figure (reports from different machines)");
-  compare->add_option("--format", compare_args.format, "table or json")->capture_default_str();
-  compare->add_option("--github-benchmark", compare_args.github_benchmark,
+  compare->add_option("--format", args.format, "table or json")->capture_default_str();
+  compare->add_option("--github-benchmark", args.github_benchmark,
                       "Also write NEW's cells as github-action-benchmark customBiggerIsBetter JSON to this file");
+  return compare;
+}
+
+CLI::App* add_serve_command(CLI::App& app) {
   CLI::App* serve = app.add_subcommand(
       "serve", "Run a strategy's server alone, for workers elsewhere (" + server_names() +
                    " has one): it serves the dataset of --workload (one), --keys, --value-size and --seed, where the "
                    "strategy's options say, until SIGINT/SIGTERM");
   serve->fallthrough();
+  return serve;
+}
+
+// 128 + signal if interrupted (the report is written, marked partial), 1 if a cell failed.
+int exit_code(const RunReport& report, const std::string& out) {
+  if (report.partial) {
+    std::cerr << "sharebench: interrupted; " << report.cells.size() << " cells measured"
+              << (out.empty() ? "" : ", report written to " + out + " (partial)") << '\n';
+    return 128 + interrupt_signal();
+  }
+  const bool failed = std::any_of(report.cells.begin(), report.cells.end(),
+                                  [](const CellResult& c) { return c.status == CellStatus::failed; });
+  return failed ? 1 : 0;
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{
+      "sharebench: measures how fast N processes on one host can share a dictionary, and whether\n"
+      "they read back what was written. Runs every strategy x workload x procs cell and prints a\n"
+      "table; --out writes the JSON report (results/SCHEMA.md).\n"};
+  app.name("sharebench");
+  Options o;
+  CLI::Option* workload_option = add_run_options(app, o);
+  const StrategyFlags strategy_flags(app);
+  bool dry_run = false;
+  CLI::App* clean = add_clean_command(app, dry_run);
+  CompareArgs compare_args;
+  CLI::App* compare = add_compare_command(app, compare_args);
+  CLI::App* serve = add_serve_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -509,59 +558,14 @@ int run(int argc, char** argv) {
 
   RunPlan plan = as_usage([&] { return make_plan(o, strategy_flags); });
   if (*serve) return serve_command(plan, o.workloads);
-  std::vector<std::string> option_warnings = strategy_flags.unused(plan.strategies);
-  try {
-    if (!o.out.empty()) check_writable(o.out);
-    std::vector<DatasetShape> shapes;
-    for (const WorkloadSpec& w : plan.workloads) shapes.push_back(shape_of(w));
-    for (const StrategyInfo* s : plan.strategies) {
-      for (std::string& w : s->make(plan.settings.strategy_options)->check_options(shapes)) {
-        option_warnings.push_back(std::move(w));
-      }
-    }
-  } catch (const Error& e) {
-    throw UsageError(e.what());
-  }
+  as_usage([&] { check_plan(plan, o.out); });
 
-  RunReport report;
-  report.aggregates_only = o.aggregates_only;
-  report.context = collect_context(argc, argv);
-  report.context.calibration_lookups_per_second = measure_calibration();
-  report.context.harness_overhead_ns_batch_1 = measure_harness_overhead(plan.settings, 1);
-  report.context.harness_overhead_ns_batch_16 = measure_harness_overhead(plan.settings, 16);
-  report.context.pinning = to_string(plan.settings.pin);
-  report.context.cpus = allowed_cpus();
-  report.context.target_ops_per_second = plan.settings.target_ops_per_second;
-  report.settings = settings_json(o, plan);
-  report.warnings = run_warnings(plan, report);
-  report.warnings.insert(report.warnings.end(), option_warnings.begin(), option_warnings.end());
-  if (const auto stale = find_stale_objects(); !stale.empty()) {
-    option_warnings.push_back(std::to_string(stale.size()) + " objects left by sharebench runs that died (e.g. " +
-                              stale.front().path + "); `sharebench clean` removes them");
-    report.warnings.push_back(option_warnings.back());
-  }
-
-  install_interrupt_handlers();
-  ConsoleTable table(std::cout);
-  table.warnings(report.warnings);
-  table.header();
-  run_sweep(plan, report, table);
-  report.aggregates = aggregate_repetitions(report.cells);
-  const std::size_t printed = report.warnings.size();
-  report.warnings = run_warnings(plan, report);  // now also about the cells that ran
-  report.warnings.insert(report.warnings.end(), option_warnings.begin(), option_warnings.end());
-  table.warnings({report.warnings.begin() + static_cast<std::ptrdiff_t>(printed), report.warnings.end()});
-
-  if (!o.out.empty()) write_report_file(report, report_destination(o.out));
-  if (report.partial) {
-    std::cerr << "sharebench: interrupted; " << report.cells.size() << " cells measured"
-              << (o.out.empty() ? "" : ", report written to " + o.out + " (partial)") << '\n';
-    return 128 + interrupt_signal();
-  }
-  for (const CellResult& c : report.cells) {
-    if (c.status == CellStatus::failed) return 1;
-  }
-  return 0;
+  ConsoleReporter console(std::cout);
+  std::optional<JsonReporter> json;
+  std::vector<Reporter*> reporters = {&console};
+  if (!o.out.empty()) reporters.push_back(&json.emplace(o.out, o.aggregates_only));
+  const RunReport report = run_plan(plan, collect_context(argc, argv), reporters);
+  return exit_code(report, o.out);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -11,7 +12,6 @@
 
 #include "common/error.hpp"
 #include "harness/histogram.hpp"
-#include "harness/statistics.hpp"
 
 namespace sharebench {
 namespace {
@@ -174,9 +174,7 @@ std::vector<json> aggregate_entries(const CellAggregates& a, const CellResult& f
   return entries;
 }
 
-}  // namespace
-
-json to_json(const RunReport& report) {
+json to_json(const RunReport& report, bool aggregates_only) {
   json benchmarks = json::array();
   // A family is a strategy/workload pair; its instances are the procs values, in run order.
   // The repetitions of a cell are consecutive in report.cells; its aggregates follow them.
@@ -188,7 +186,7 @@ json to_json(const RunReport& report) {
     auto& instances = family->second.second;
     const int instance = instances.try_emplace(c.procs, static_cast<int>(instances.size())).first->second;
     std::vector<json> entries;
-    if (!report.aggregates_only || report.repetitions == 1) {
+    if (!aggregates_only || report.repetitions == 1) {
       for (std::size_t i = a.first; i < a.first + a.count; ++i) entries.push_back(cell_json(report.cells[i]));
     }
     if (report.repetitions > 1) {
@@ -203,6 +201,16 @@ json to_json(const RunReport& report) {
   }
   return {{"context", context_json(report)}, {"benchmarks", benchmarks}};
 }
+
+// Where the report for --out `path` goes: the target of a symlink, else the path itself.
+std::string report_destination(const std::string& path) {
+  std::error_code ec;
+  // Replace the file a symlink points to, not the link.
+  const auto target = std::filesystem::canonical(path, ec);
+  return ec ? path : target.string();
+}
+
+}  // namespace
 
 void check_writable(const std::string& path) {
   namespace fs = std::filesystem;
@@ -224,16 +232,11 @@ void check_writable(const std::string& path) {
   }
 }
 
-std::string report_destination(const std::string& path) {
-  std::error_code ec;
-  // Replace the file a symlink points to, not the link.
-  const auto target = std::filesystem::canonical(path, ec);
-  return ec ? path : target.string();
-}
-
-void write_report_file(const RunReport& report, const std::string& path) {
+void JsonReporter::finish(const RunReport& report) {
+  const std::string path = report_destination(path_);
   // Messages and paths may hold bytes that are not UTF-8: they are replaced, not fatal.
-  const std::string text = to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  const std::string text =
+      to_json(report, aggregates_only_).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   const std::string temp = path + ".tmp." + std::to_string(::getpid());
   {
     std::ofstream out(temp, std::ios::trunc);
@@ -279,14 +282,15 @@ std::string human_ns(double ns) {
   return buffer;
 }
 
-void ConsoleTable::header() {
+void ConsoleReporter::context(const RunReport& report) {
+  warnings(report);
   char line[200];
   std::snprintf(line, sizeof line, "%-16s %-12s %5s %5s %11s %10s %10s %10s %10s %6s  %s", "strategy",
                 "workload", "procs", "batch", "ops/s", "p50", "p99", "p99.9", "mismatches", "lost", "status");
   out_ << line << '\n' << std::string(std::string_view(line).size(), '-') << std::endl;
 }
 
-void ConsoleTable::row(const CellResult& c) {
+void ConsoleReporter::cell(const CellResult& c) {
   char line[200];
   const bool ran = c.status != CellStatus::skipped && c.ops > 0;
   auto latency = [&](std::uint64_t ns) { return ran ? human_ns(static_cast<double>(ns)) : "-"; };
@@ -301,8 +305,13 @@ void ConsoleTable::row(const CellResult& c) {
   out_ << std::endl;
 }
 
-void ConsoleTable::warnings(const std::vector<std::string>& warnings) {
-  for (const std::string& w : warnings) out_ << "***WARNING*** " << w << '\n';
+void ConsoleReporter::finish(const RunReport& report) { warnings(report); }
+
+// The report's warnings this table has not shown yet (the list only grows).
+void ConsoleReporter::warnings(const RunReport& report) {
+  for (; warnings_shown_ < report.warnings.size(); ++warnings_shown_) {
+    out_ << "***WARNING*** " << report.warnings[warnings_shown_] << '\n';
+  }
   out_.flush();
 }
 

@@ -278,6 +278,31 @@ TEST(Cli, AnOptionOfAStrategyOutsideTheRunIsWarnedAboutWithItsOwner) {
   }
 }
 
+// Warnings known before the run come before the table and those about its cells after it,
+// each once, and the report keeps them all.
+TEST(Cli, EachWarningIsPrintedOnceBeforeOrAfterTheTable) {
+  ScratchDir dir;
+  const std::string out = dir.file("run.json");
+  // A round trip per op: a 20 ms window holds far fewer than the 10000 ops a stable figure needs.
+  const CommandResult r = run_sharebench({"--strategy", "socket-manager", "--shm-size", "64M", "--duration", "0.02",
+                                          "--warmup", "0", "--keys", "1000", "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string before = "***WARNING*** --shm-size has no effect: it is an option of shm-map";
+  const std::string after = "***WARNING*** socket-manager/read/procs:1 ran only ";
+  const std::size_t row = r.out.find("\nsocket-manager   read");
+  ASSERT_NE(row, std::string::npos) << r.out;
+  EXPECT_LT(r.out.find(before), row) << r.out;
+  EXPECT_EQ(r.out.find(before), r.out.rfind(before)) << r.out;
+  EXPECT_NE(r.out.find(after, row), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find(after), r.out.rfind(after)) << r.out;
+  const auto warnings = nlohmann::json::parse(testing::read_file(out))["context"]["warnings"];
+  std::size_t printed = 0;
+  for (std::size_t at = r.out.find("***WARNING*** "); at != std::string::npos; at = r.out.find("***WARNING*** ", at + 1)) {
+    ++printed;
+  }
+  EXPECT_EQ(warnings.size(), printed) << warnings;
+}
+
 std::vector<std::string> short_run(const std::string& out) {
   return {"--strategy", "all", "--procs", "1,2", "--duration", "0.3", "--warmup", "0.1", "--keys", "50000", "--out", out};
 }
