@@ -1,5 +1,5 @@
 // sharebench: what is the fastest correct way for N processes on one host to share a
-// dictionary? The command line becomes a RunPlan; the sweep runs it; the report writes it.
+// dictionary? The command line becomes a RunPlan; run_plan() runs it; the reporters show it.
 //
 // Exit codes: 0 every cell ok or skipped; 1 a cell failed; 2 bad input (one line on stderr);
 // 128 + signal when interrupted (the report is still written, marked partial).
@@ -7,13 +7,17 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <charconv>
-#include <cctype>
 #include <cmath>
+#include <deque>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <variant>
 
 #include "common/error.hpp"
 #include "common/os.hpp"
@@ -31,6 +35,16 @@ class UsageError : public Error {
   using Error::Error;
 };
 
+// Runs a step of reading the command line: an Error it throws is bad input.
+template <typename Step>
+auto as_usage(Step step) {
+  try {
+    return step();
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
+}
+
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> items;
   std::stringstream in(text);
@@ -42,22 +56,6 @@ std::vector<std::string> split_list(const std::string& text) {
   }
   if (items.empty()) items.emplace_back();
   return items;
-}
-
-template <typename Int>
-Int parse_integer(const std::string& option, const std::string& text, Int min, Int max) {
-  Int value{};
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec == std::errc::result_out_of_range || (ec == std::errc() && end == text.data() + text.size() &&
-                                               (value < min || value > max))) {
-    throw UsageError(option + ": '" + text + "' is out of range; accepted: " + std::to_string(min) + " to " +
-                     std::to_string(max));
-  }
-  if (ec != std::errc() || end != text.data() + text.size()) {
-    throw UsageError(option + ": '" + text + "' is not a whole number; accepted: " + std::to_string(min) +
-                     " to " + std::to_string(max));
-  }
-  return value;
 }
 
 double parse_number(const std::string& option, const std::string& text, double min, double max,
@@ -74,28 +72,6 @@ double parse_number(const std::string& option, const std::string& text, double m
     throw UsageError(option + ": '" + text + "' is out of range; accepted: " + accepted.str());
   }
   return value;
-}
-
-// "64M", "2G", "4096": bytes, with an optional K, M or G (powers of 1024).
-std::uint64_t parse_size(const std::string& option, const std::string& text) {
-  std::string digits = text;
-  std::uint64_t unit = 1;
-  if (!digits.empty()) {
-    const char suffix = static_cast<char>(std::toupper(static_cast<unsigned char>(digits.back())));
-    const std::string units = "KMG";
-    if (const auto at = units.find(suffix); at != std::string::npos) {
-      unit = std::uint64_t{1} << (10 * (at + 1));
-      digits.pop_back();
-    }
-  }
-  constexpr std::uint64_t kMax = std::uint64_t{1} << 40;
-  std::uint64_t n = 0;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-  if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty()) {
-    throw UsageError(option + ": '" + text + "' is not a size; give bytes with an optional K, M or G, e.g. 512M");
-  }
-  if (n == 0 || n > kMax / unit) throw UsageError(option + ": '" + text + "' is out of range; accepted: 1 byte to 1T");
-  return n * unit;
 }
 
 std::chrono::nanoseconds seconds_option(const std::string& option, const std::string& text, bool allow_zero) {
@@ -116,6 +92,15 @@ std::string join_names(const Range& items, Name name_of) {
 
 std::string strategy_names() {
   return join_names(registered_strategies(), [](const StrategyInfo& s) { return s.name; });
+}
+
+// The strategies `sharebench serve` can run.
+std::string server_names() {
+  std::vector<std::string_view> names;
+  for (const StrategyInfo& s : registered_strategies()) {
+    if (s.serve != nullptr) names.push_back(s.name);
+  }
+  return join_names(names, [](std::string_view name) { return name; });
 }
 
 std::string workload_name_list() {
@@ -184,21 +169,91 @@ struct Options {
   std::string warmup = "0.5";
   std::string repetitions = "1";
   std::string keys, value_size, hit_ratio, read_ratio, dist;
-  std::string shm_size;
   std::string op_timeout = "2";
-  std::string transport = "zmq", endpoint, connect, pipeline = "1", add_mode = "atomic";
-  std::string redis_url;
   std::string seed = "1";
   std::string batch = "auto";
   std::string latency_sample = "auto";
   std::string out;
-  std::string table_file;
   bool list = false;
   bool aggregates_only = false;
   std::string pin = "none";
   std::string target;
   std::string workload_file;
   bool workload_given = false;  // --workload on the command line (not its default)
+};
+
+// The strategies' own options, found by walking the registry: --help shows them in one group
+// per strategy, a flag several strategies read (the same spec) once, under the first.
+class StrategyFlags {
+ public:
+  explicit StrategyFlags(CLI::App& app) {
+    std::map<std::string_view, CLI::Option_group*> groups;
+    auto group_of = [&](const StrategyInfo& strategy) {
+      CLI::Option_group*& group = groups[strategy.name];
+      if (group == nullptr) group = app.add_option_group(std::string(strategy.name), std::string(strategy.semantics));
+      return group;
+    };
+    for (const RegisteredOption& option : registered_options()) {
+      std::string help(option.spec->help);
+      if (option.owners.size() > 1) help += "; read by " + owners_of(option);
+      Flag& flag = flags_.emplace_back(Flag{&option, "", nullptr});
+      flag.cli = group_of(*option.owners.front())
+                     ->add_option(std::string(option.spec->flag), flag.text, help)
+                     ->type_name(std::string(option.spec->placeholder))
+                     ->default_str(std::string(option.spec->default_text));
+      // The other strategies' groups name the flag they read from this one.
+      for (std::size_t i = 1; i < option.owners.size(); ++i) {
+        CLI::Option_group* group = group_of(*option.owners[i]);
+        group->description(group->get_description() + "; also reads " + std::string(option.spec->flag) + " (under " +
+                           std::string(option.owners.front()->name) + ")");
+      }
+    }
+  }
+
+  // The options given on the command line, each checked by its spec (Error naming the flag).
+  std::map<std::string, std::string, std::less<>> given() const {
+    std::map<std::string, std::string, std::less<>> given;
+    for (const Flag& flag : flags_) {
+      if (flag.cli->count() == 0) continue;
+      flag.option->spec->parse(flag.option->spec->flag, flag.text);
+      given.emplace(flag.option->spec->flag, flag.text);
+    }
+    return given;
+  }
+
+  // A warning for each option given that no strategy of the run reads: it has no effect.
+  std::vector<std::string> unused(std::span<const StrategyInfo* const> run) const {
+    std::vector<std::string> warnings;
+    for (const Flag& flag : flags_) {
+      const auto& owners = flag.option->owners;
+      const bool read = std::any_of(owners.begin(), owners.end(), [&](const StrategyInfo* owner) {
+        return std::find(run.begin(), run.end(), owner) != run.end();
+      });
+      if (flag.cli->count() > 0 && !read) {
+        warnings.push_back(std::string(flag.option->spec->flag) + " has no effect: it is an option of " +
+                           owners_of(*flag.option) + ", which this run does not include");
+      }
+    }
+    return warnings;
+  }
+
+ private:
+  struct Flag {
+    const RegisteredOption* option;
+    std::string text;  // CLI11 writes the given text here
+    CLI::Option* cli;
+  };
+
+  static std::string owners_of(const RegisteredOption& option) {
+    std::string names;
+    for (std::size_t i = 0; i < option.owners.size(); ++i) {
+      if (i > 0) names += i + 1 == option.owners.size() ? " and " : ", ";
+      names += option.owners[i]->name;
+    }
+    return names;
+  }
+
+  std::deque<Flag> flags_;  // CLI11 keeps the address of each text: they must not move
 };
 
 // Refuses a workload whose dataset could not fit in memory, before anything is built: the
@@ -218,16 +273,46 @@ void check_memory(const WorkloadSpec& w) {
   }
 }
 
-RunPlan make_plan(const Options& o) {
+nlohmann::json settings_json(const Options& o, const RunPlan& plan) {
+  nlohmann::json workloads = nlohmann::json::array();
+  for (const WorkloadSpec& w : plan.workloads) {
+    workloads.push_back({{"name", w.name},
+                         {"keys", w.keys},
+                         {"distribution", to_string(w.distribution)},
+                         {"value_size", w.value_size},
+                         {"get_ratio", w.get_ratio},
+                         {"put_ratio", w.put_ratio},
+                         {"add_ratio", w.add_ratio},
+                         {"hit_ratio", w.hit_ratio},
+                         {"counter_keys", w.counter_keys}});
+  }
+  const RunSettings& s = plan.settings;
+  nlohmann::json settings = {{"duration_s", std::chrono::duration<double>(s.duration).count()},
+                             {"warmup_s", std::chrono::duration<double>(s.warmup).count()},
+                             {"repetitions", plan.repetitions},
+                             {"procs", plan.procs},
+                             {"seed", s.seed},
+                             {"batch", o.batch},
+                             {"latency_sample", o.latency_sample},
+                             {"pin", o.pin},
+                             {"target_ops_per_second", s.target_ops_per_second},
+                             {"op_timeout_s", std::chrono::duration<double>(s.strategy_options.op_timeout).count()},
+                             {"workloads", workloads}};
+  // Every strategy's options, whether or not the run includes it, so that reports compare.
+  for (const RegisteredOption& option : registered_options()) {
+    std::visit([&](const auto& value) { settings[std::string(option.spec->json_name)] = value; },
+               s.strategy_options.value(*option.spec));
+  }
+  return settings;
+}
+
+// The command line as a plan; throws Error for bad input.
+RunPlan make_plan(const Options& o, const StrategyFlags& flags) {
   RunPlan plan;
   plan.strategies = parse_strategies(o.strategies);
   if (o.workload_given || o.workload_file.empty()) plan.workloads = parse_workloads(o.workloads);
   if (!o.workload_file.empty()) {
-    try {
-      for (WorkloadSpec& w : read_workload_file(o.workload_file)) plan.workloads.push_back(std::move(w));
-    } catch (const Error& e) {
-      throw UsageError(e.what());
-    }
+    for (WorkloadSpec& w : read_workload_file(o.workload_file)) plan.workloads.push_back(std::move(w));
   }
   plan.procs = parse_procs(o.procs);
   plan.repetitions = parse_integer<int>("--repetitions", o.repetitions, 1, 1000);
@@ -252,80 +337,40 @@ RunPlan make_plan(const Options& o) {
       w.put_ratio = 1 - w.get_ratio;
     }
     if (!o.dist.empty()) {
-      if (o.dist != "uniform" && o.dist != "zipfian") {
-        throw UsageError("--dist: unknown distribution '" + o.dist + "'; accepted: uniform, zipfian");
-      }
-      w.distribution = o.dist == "zipfian" ? Distribution::zipfian : Distribution::uniform;
+      const std::string dist = parse_choice("--dist", o.dist, "distribution", {"uniform", "zipfian"});
+      w.distribution = dist == "zipfian" ? Distribution::zipfian : Distribution::uniform;
     }
   }
   std::set<std::string> names;
   for (const WorkloadSpec& w : plan.workloads) {
     if (!names.insert(w.name).second) throw UsageError("workload '" + w.name + "' is given twice");
-    try {
-      validate(w, "workload '" + w.name + "'");
-    } catch (const Error& e) {
-      throw UsageError(e.what());
-    }
+    validate(w, "workload '" + w.name + "'");
     check_memory(w);
   }
-  if (o.pin == "none" || o.pin == "spread" || o.pin == "compact") {
-    s.pin = o.pin == "none" ? PinMode::none : o.pin == "spread" ? PinMode::spread : PinMode::compact;
-  } else {
-    throw UsageError("--pin: unknown placement '" + o.pin + "'; accepted: none, spread, compact");
-  }
+  const std::string pin = parse_choice("--pin", o.pin, "placement", {"none", "spread", "compact"});
+  s.pin = pin == "none" ? PinMode::none : pin == "spread" ? PinMode::spread : PinMode::compact;
   if (!o.target.empty()) s.target_ops_per_second = parse_number("--target", o.target, 0, 1e10, true, "ops/s");
-  s.strategy_options.table_file = o.table_file;
-  if (!o.shm_size.empty()) s.strategy_options.shm_size = parse_size("--shm-size", o.shm_size);
   s.strategy_options.op_timeout =
       std::chrono::duration_cast<std::chrono::milliseconds>(seconds_option("--op-timeout", o.op_timeout, false));
-  if (o.transport != "zmq" && o.transport != "uds") {
-    throw UsageError("--transport: unknown transport '" + o.transport + "'; accepted: zmq, uds");
-  }
-  s.strategy_options.transport = o.transport;
-  s.strategy_options.endpoint = o.endpoint;
-  s.strategy_options.connect = o.connect;
-  s.strategy_options.pipeline = parse_integer<std::size_t>("--pipeline", o.pipeline, 1, 1024);
-  if (o.add_mode != "atomic" && o.add_mode != "rmw") {
-    throw UsageError("--add-mode: unknown mode '" + o.add_mode + "'; accepted: atomic, rmw");
-  }
-  s.strategy_options.add_read_modify_write = o.add_mode == "rmw";
-  s.strategy_options.redis_url = o.redis_url;
+  s.strategy_options.given = flags.given();
+  s.strategy_options.object_prefix = run_object_prefix(random_hex(8), ::getpid());
+  plan.warnings = flags.unused(plan.strategies);
+  plan.described = settings_json(o, plan);
   return plan;
 }
 
-nlohmann::json settings_json(const Options& o, const RunPlan& plan) {
-  nlohmann::json workloads = nlohmann::json::array();
-  for (const WorkloadSpec& w : plan.workloads) {
-    workloads.push_back({{"name", w.name},
-                         {"keys", w.keys},
-                         {"distribution", to_string(w.distribution)},
-                         {"value_size", w.value_size},
-                         {"get_ratio", w.get_ratio},
-                         {"put_ratio", w.put_ratio},
-                         {"add_ratio", w.add_ratio},
-                         {"hit_ratio", w.hit_ratio},
-                         {"counter_keys", w.counter_keys}});
+// What needs more than the command line to check: the --out file can be written, and every
+// strategy of the run accepts its options for every dataset (its warnings join the plan's).
+// Throws Error for bad input, before anything is built.
+void check_plan(RunPlan& plan, const std::string& out) {
+  if (!out.empty()) check_writable(out);
+  std::vector<DatasetShape> shapes;
+  for (const WorkloadSpec& w : plan.workloads) shapes.push_back(shape_of(w));
+  for (const StrategyInfo* s : plan.strategies) {
+    for (std::string& w : s->make(plan.settings.strategy_options)->check_options(shapes)) {
+      plan.warnings.push_back(std::move(w));
+    }
   }
-  const RunSettings& s = plan.settings;
-  return {{"duration_s", std::chrono::duration<double>(s.duration).count()},
-          {"warmup_s", std::chrono::duration<double>(s.warmup).count()},
-          {"repetitions", plan.repetitions},
-          {"procs", plan.procs},
-          {"seed", s.seed},
-          {"batch", o.batch},
-          {"latency_sample", o.latency_sample},
-          {"pin", o.pin},
-          {"target_ops_per_second", s.target_ops_per_second},
-          {"table_file", o.table_file},
-          {"shm_size", o.shm_size.empty() ? "auto" : o.shm_size},
-          {"op_timeout_s", std::chrono::duration<double>(s.strategy_options.op_timeout).count()},
-          {"transport", o.transport},
-          {"endpoint", o.endpoint},
-          {"connect", o.connect},
-          {"pipeline", s.strategy_options.pipeline},
-          {"add_mode", o.add_mode},
-          {"redis_url", o.redis_url},
-          {"workloads", workloads}};
 }
 
 struct CompareArgs {
@@ -378,25 +423,23 @@ int clean_command(bool dry_run) {
   return failures.empty() ? 0 : 1;
 }
 
-int serve_command(const Options& o, const RunPlan& plan) {
-  if (plan.workloads.size() != 1) throw UsageError("serve: give one --workload, not " + o.workloads);
-  if (o.endpoint.empty()) throw UsageError("serve: --endpoint is required (ipc://PATH or tcp://HOST:PORT)");
-  if (!o.connect.empty()) throw UsageError("serve: --connect is for runs that use a server, not for serve");
-  const Dataset dataset = build_dataset(plan.workloads.front());
-  try {
-    return serve_dictionary(dataset, plan.settings.strategy_options);
-  } catch (const Error& e) {
-    throw UsageError(e.what());
+// `sharebench serve`: the server of the one strategy of --strategy that has one.
+int serve_command(const RunPlan& plan, const std::string& workloads) {
+  if (plan.workloads.size() != 1) throw UsageError("serve: give one --workload, not " + workloads);
+  std::vector<const StrategyInfo*> servers;
+  for (const StrategyInfo* s : plan.strategies) {
+    if (s->serve != nullptr) servers.push_back(s);
   }
+  if (servers.size() != 1) throw UsageError("serve: give --strategy one of: " + server_names());
+  return as_usage([&] {
+    return servers.front()->serve(plan.settings.strategy_options,
+                                  [&] { return build_dataset(plan.workloads.front()); });
+  });
 }
 
-int run(int argc, char** argv) {
-  Options o;
-  CLI::App app{
-      "sharebench: measures how fast N processes on one host can share a dictionary, and whether\n"
-      "they read back what was written. Runs every strategy x workload x procs cell and prints a\n"
-      "table; --out writes the JSON report (results/SCHEMA.md).\n"};
-  app.name("sharebench");
+// The run's options, in --help's first group; returns --workload's, whose default differs
+// from its absence when a --workload-file is given.
+CLI::Option* add_run_options(CLI::App& app, Options& o) {
   app.add_flag("--list", o.list, "List the strategies and workloads, then exit");
   app.add_option("--strategy", o.strategies, "Strategies to run: all, or a comma list")->capture_default_str();
   CLI::Option* workload_option =
@@ -432,54 +475,73 @@ int run(int argc, char** argv) {
                  "Open loop: ops/s of all workers together, issued at fixed intervals; latency counts from each "
                  "op's intended start, so a stall shows (coordinated omission corrected)");
   app.add_option("--out", o.out, "Write the JSON report to this file (atomically)");
-  app.add_option("--table-file", o.table_file,
-                 "mmap-table: build the table image into this file, or map it if it exists");
   app.add_option("--op-timeout", o.op_timeout,
                  "Seconds an operation may wait (for a reply, a lock) before the cell fails")
       ->capture_default_str();
-  app.add_option("--transport", o.transport, "socket-manager: zmq (ZeroMQ DEALER/ROUTER) or uds (Unix socket)")
-      ->capture_default_str();
-  app.add_option("--endpoint", o.endpoint,
-                 "socket-manager: where its server listens: ipc://PATH or tcp://HOST:PORT (zmq), a path (uds); "
-                 "default: a private ipc path");
-  app.add_option("--connect", o.connect, "socket-manager: use the server already listening there (sharebench serve)");
-  app.add_option("--pipeline", o.pipeline,
-                 "socket-manager, redis: requests in flight per worker (1 = synchronous, 1..1024)")
-      ->capture_default_str();
-  app.add_option("--add-mode", o.add_mode,
-                 "socket-manager: atomic (the server adds) or rmw (a get then a put, as Manager proxies do)")
-      ->capture_default_str();
-  app.add_option("--redis-url", o.redis_url,
-                 "redis: use this server (redis://HOST:PORT, unix:///PATH) instead of starting a private one; "
-                 "only the run's own keys are written and deleted");
-  app.add_option("--shm-size", o.shm_size, "shm-map: segment size, e.g. 512M (default: sized from the dataset)");
+  return workload_option;
+}
 
-  bool dry_run = false;
+CLI::App* add_clean_command(CLI::App& app, bool& dry_run) {
   CLI::App* clean = app.add_subcommand(
       "clean", "Remove the shared memory, queues and socket directories of sharebench runs that died "
                "(their coordinator pid no longer runs); a live run's objects are never touched");
   clean->add_flag("--dry-run", dry_run, "Only list what would be removed");
-  CompareArgs compare_args;
+  return clean;
+}
+
+CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
   CLI::App* compare = app.add_subcommand(
       "compare",
       "Compare two reports cell by cell; exit 1 if a cell's median ops/s dropped by more than --threshold "
       "and beyond its repetitions' noise (one-sided Mann-Whitney U test with 3+ repetitions a side), or a cell "
       "that ran ok in BASE failed in NEW");
-  compare->add_option("BASE", compare_args.base, "The reference report")->required();
-  compare->add_option("NEW", compare_args.candidate, "The report to judge")->required();
-  compare->add_option("--threshold", compare_args.threshold, "A drop beyond this percentage regresses")
-      ->capture_default_str();
-  compare->add_option("--alpha", compare_args.alpha, "Significance level of the U test")->capture_default_str();
-  compare->add_flag("--normalize", compare_args.normalize,
+  compare->add_option("BASE", args.base, "The reference report")->required();
+  compare->add_option("NEW", args.candidate, "The report to judge")->required();
+  compare->add_option("--threshold", args.threshold, "A drop beyond this percentage regresses")->capture_default_str();
+  compare->add_option("--alpha", args.alpha, "Significance level of the U test")->capture_default_str();
+  compare->add_flag("--normalize", args.normalize,
                     "Divide throughputs by each report's calibration figure (reports from different machines)");
-  compare->add_option("--format", compare_args.format, "table or json")->capture_default_str();
-  compare->add_option("--github-benchmark", compare_args.github_benchmark,
+  compare->add_option("--format", args.format, "table or json")->capture_default_str();
+  compare->add_option("--github-benchmark", args.github_benchmark,
                       "Also write NEW's cells as github-action-benchmark customBiggerIsBetter JSON to this file");
+  return compare;
+}
+
+CLI::App* add_serve_command(CLI::App& app) {
   CLI::App* serve = app.add_subcommand(
-      "serve",
-      "Run socket-manager's server alone, for workers elsewhere (--connect): it serves the dataset of "
-      "--workload (one), --keys, --value-size and --seed on --endpoint until SIGINT/SIGTERM");
+      "serve", "Run a strategy's server alone, for workers elsewhere (" + server_names() +
+                   " has one): it serves the dataset of --workload (one), --keys, --value-size and --seed, where the "
+                   "strategy's options say, until SIGINT/SIGTERM");
   serve->fallthrough();
+  return serve;
+}
+
+// 128 + signal if interrupted (the report is written, marked partial), 1 if a cell failed.
+int exit_code(const RunReport& report, const std::string& out) {
+  if (report.partial) {
+    std::cerr << "sharebench: interrupted; " << report.cells.size() << " cells measured"
+              << (out.empty() ? "" : ", report written to " + out + " (partial)") << '\n';
+    return 128 + interrupt_signal();
+  }
+  const bool failed = std::any_of(report.cells.begin(), report.cells.end(),
+                                  [](const CellResult& c) { return c.status == CellStatus::failed; });
+  return failed ? 1 : 0;
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{
+      "sharebench: measures how fast N processes on one host can share a dictionary, and whether\n"
+      "they read back what was written. Runs every strategy x workload x procs cell and prints a\n"
+      "table; --out writes the JSON report (results/SCHEMA.md).\n"};
+  app.name("sharebench");
+  Options o;
+  CLI::Option* workload_option = add_run_options(app, o);
+  const StrategyFlags strategy_flags(app);
+  bool dry_run = false;
+  CLI::App* clean = add_clean_command(app, dry_run);
+  CompareArgs compare_args;
+  CLI::App* compare = add_compare_command(app, compare_args);
+  CLI::App* serve = add_serve_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -494,61 +556,16 @@ int run(int argc, char** argv) {
   if (*clean) return clean_command(dry_run);
   o.workload_given = workload_option->count() > 0;
 
-  RunPlan plan = make_plan(o);
-  if (*serve) return serve_command(o, plan);
-  std::vector<std::string> option_warnings;
-  try {
-    if (!o.out.empty()) check_writable(o.out);
-    std::vector<DatasetShape> shapes;
-    for (const WorkloadSpec& w : plan.workloads) shapes.push_back(shape_of(w));
-    for (const StrategyInfo* s : plan.strategies) {
-      for (std::string& w : s->make(plan.settings.strategy_options)->check_options(shapes)) {
-        option_warnings.push_back(std::move(w));
-      }
-    }
-  } catch (const Error& e) {
-    throw UsageError(e.what());
-  }
-  plan.settings.strategy_options.object_prefix = run_object_prefix(random_hex(8), ::getpid());
+  RunPlan plan = as_usage([&] { return make_plan(o, strategy_flags); });
+  if (*serve) return serve_command(plan, o.workloads);
+  as_usage([&] { check_plan(plan, o.out); });
 
-  RunReport report;
-  report.aggregates_only = o.aggregates_only;
-  report.context = collect_context(argc, argv);
-  report.context.calibration_lookups_per_second = measure_calibration();
-  report.context.harness_overhead_ns_batch_1 = measure_harness_overhead(plan.settings, 1);
-  report.context.harness_overhead_ns_batch_16 = measure_harness_overhead(plan.settings, 16);
-  report.context.pinning = to_string(plan.settings.pin);
-  report.context.cpus = allowed_cpus();
-  report.context.target_ops_per_second = plan.settings.target_ops_per_second;
-  report.settings = settings_json(o, plan);
-  report.warnings = run_warnings(plan, report);
-  report.warnings.insert(report.warnings.end(), option_warnings.begin(), option_warnings.end());
-  if (const auto stale = find_stale_objects(); !stale.empty()) {
-    option_warnings.push_back(std::to_string(stale.size()) + " objects left by sharebench runs that died (e.g. " +
-                              stale.front().path + "); `sharebench clean` removes them");
-    report.warnings.push_back(option_warnings.back());
-  }
-
-  install_interrupt_handlers();
-  ConsoleTable table(std::cout);
-  table.warnings(report.warnings);
-  table.header();
-  run_sweep(plan, report, table);
-  const std::size_t printed = report.warnings.size();
-  report.warnings = run_warnings(plan, report);  // now also about the cells that ran
-  report.warnings.insert(report.warnings.end(), option_warnings.begin(), option_warnings.end());
-  table.warnings({report.warnings.begin() + static_cast<std::ptrdiff_t>(printed), report.warnings.end()});
-
-  if (!o.out.empty()) write_report_file(report, report_destination(o.out));
-  if (report.partial) {
-    std::cerr << "sharebench: interrupted; " << report.cells.size() << " cells measured"
-              << (o.out.empty() ? "" : ", report written to " + o.out + " (partial)") << '\n';
-    return 128 + interrupt_signal();
-  }
-  for (const CellResult& c : report.cells) {
-    if (c.status == CellStatus::failed) return 1;
-  }
-  return 0;
+  ConsoleReporter console(std::cout);
+  std::optional<JsonReporter> json;
+  std::vector<Reporter*> reporters = {&console};
+  if (!o.out.empty()) reporters.push_back(&json.emplace(o.out, o.aggregates_only));
+  const RunReport report = run_plan(plan, collect_context(argc, argv), reporters);
+  return exit_code(report, o.out);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -11,7 +12,6 @@
 
 #include "common/error.hpp"
 #include "harness/histogram.hpp"
-#include "harness/statistics.hpp"
 
 namespace sharebench {
 namespace {
@@ -141,30 +141,14 @@ json cell_json(const CellResult& c) {
 
 // The _mean, _median, _stddev and _cv entries of one cell's repetitions, shaped as Google
 // Benchmark shapes them, over the repetitions that ran ok.
-std::vector<json> aggregate_entries(const std::vector<const CellResult*>& reps, int repetitions) {
-  std::vector<const CellResult*> ok;
-  for (const CellResult* c : reps) {
-    if (c->status == CellStatus::ok) ok.push_back(c);
-  }
-  if (ok.empty()) return {};
-  auto of = [&](auto field) {
-    std::vector<double> values;
-    for (const CellResult* c : ok) values.push_back(field(*c));
-    return aggregate(values);
-  };
-  const Aggregate real = of([](const CellResult& c) { return c.ns_per_op(); });
-  const Aggregate cpu = of([](const CellResult& c) { return c.cpu_ns_per_op(); });
-  const Aggregate rate = of([](const CellResult& c) { return c.ops_per_second(); });
-  const Aggregate p50 = of([](const CellResult& c) { return static_cast<double>(c.latency.p50); });
-  const Aggregate p99 = of([](const CellResult& c) { return static_cast<double>(c.latency.p99); });
-  const Aggregate p999 = of([](const CellResult& c) { return static_cast<double>(c.latency.p999); });
-  const CellResult& first = *reps.front();
+std::vector<json> aggregate_entries(const CellAggregates& a, const CellResult& first, int repetitions) {
+  if (a.ok == 0) return {};
   const std::string base = cell_name(first);
   std::vector<json> entries;
   for (const char* name : {"mean", "median", "stddev", "cv"}) {
-    auto pick = [&](const Aggregate& a) {
+    auto pick = [&](const Aggregate& of) {
       const std::string n = name;
-      return n == "mean" ? a.mean : n == "median" ? a.median : n == "stddev" ? a.stddev : a.cv;
+      return n == "mean" ? of.mean : n == "median" ? of.median : n == "stddev" ? of.stddev : of.cv;
     };
     entries.push_back({
         {"name", base + "_" + name},
@@ -174,42 +158,38 @@ std::vector<json> aggregate_entries(const std::vector<const CellResult*>& reps, 
         {"threads", first.procs},
         {"aggregate_name", name},
         {"aggregate_unit", std::string(name) == "cv" ? "percentage" : "time"},
-        {"iterations", ok.size()},
-        {"real_time", pick(real)},
-        {"cpu_time", pick(cpu)},
+        {"iterations", a.ok},
+        {"real_time", pick(a.real_time)},
+        {"cpu_time", pick(a.cpu_time)},
         {"time_unit", "ns"},
-        {"items_per_second", pick(rate)},
+        {"items_per_second", pick(a.items_per_second)},
         {"strategy", first.strategy},
         {"workload", first.workload},
         {"procs", first.procs},
-        {"repetitions_ok", ok.size()},
-        {"latency_ns", {{"p50", pick(p50)}, {"p99", pick(p99)}, {"p999", pick(p999)}}},
+        {"repetitions_ok", a.ok},
+        {"latency_ns", {{"p50", pick(a.latency_p50)}, {"p99", pick(a.latency_p99)}, {"p999", pick(a.latency_p999)}}},
     });
   }
   return entries;
 }
 
-}  // namespace
-
-json to_json(const RunReport& report) {
+json to_json(const RunReport& report, bool aggregates_only) {
   json benchmarks = json::array();
   // A family is a strategy/workload pair; its instances are the procs values, in run order.
   // The repetitions of a cell are consecutive in report.cells; its aggregates follow them.
   std::map<std::string, std::pair<int, std::map<int, int>>> families;
-  for (std::size_t i = 0; i < report.cells.size();) {
-    const CellResult& c = report.cells[i];
-    std::vector<const CellResult*> reps;
-    for (; i < report.cells.size() && cell_name(report.cells[i]) == cell_name(c); ++i) reps.push_back(&report.cells[i]);
+  for (const CellAggregates& a : report.aggregates) {
+    const CellResult& c = report.cells[a.first];
     auto [family, inserted] = families.try_emplace(c.strategy + "/" + c.workload,
                                                    static_cast<int>(families.size()), std::map<int, int>{});
     auto& instances = family->second.second;
     const int instance = instances.try_emplace(c.procs, static_cast<int>(instances.size())).first->second;
     std::vector<json> entries;
-    if (!report.aggregates_only || report.repetitions == 1) {
-      for (const CellResult* rep : reps) entries.push_back(cell_json(*rep));
+    if (!aggregates_only || report.repetitions == 1) {
+      for (std::size_t i = a.first; i < a.first + a.count; ++i) entries.push_back(cell_json(report.cells[i]));
     }
     if (report.repetitions > 1) {
-      for (json& a : aggregate_entries(reps, report.repetitions)) entries.push_back(std::move(a));
+      for (json& entry : aggregate_entries(a, c, report.repetitions)) entries.push_back(std::move(entry));
     }
     for (json& entry : entries) {
       entry["family_index"] = family->second.first;
@@ -220,6 +200,16 @@ json to_json(const RunReport& report) {
   }
   return {{"context", context_json(report)}, {"benchmarks", benchmarks}};
 }
+
+// Where the report for --out `path` goes: the target of a symlink, else the path itself.
+std::string report_destination(const std::string& path) {
+  std::error_code ec;
+  // Replace the file a symlink points to, not the link.
+  const auto target = std::filesystem::canonical(path, ec);
+  return ec ? path : target.string();
+}
+
+}  // namespace
 
 void check_writable(const std::string& path) {
   namespace fs = std::filesystem;
@@ -241,16 +231,11 @@ void check_writable(const std::string& path) {
   }
 }
 
-std::string report_destination(const std::string& path) {
-  std::error_code ec;
-  // Replace the file a symlink points to, not the link.
-  const auto target = std::filesystem::canonical(path, ec);
-  return ec ? path : target.string();
-}
-
-void write_report_file(const RunReport& report, const std::string& path) {
+void JsonReporter::finish(const RunReport& report) {
+  const std::string path = report_destination(path_);
   // Messages and paths may hold bytes that are not UTF-8: they are replaced, not fatal.
-  const std::string text = to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  const std::string text =
+      to_json(report, aggregates_only_).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   const std::string temp = path + ".tmp." + std::to_string(::getpid());
   {
     std::ofstream out(temp, std::ios::trunc);
@@ -296,14 +281,15 @@ std::string human_ns(double ns) {
   return buffer;
 }
 
-void ConsoleTable::header() {
+void ConsoleReporter::context(const RunReport& report) {
+  warnings(report);
   char line[200];
   std::snprintf(line, sizeof line, "%-16s %-12s %5s %5s %11s %10s %10s %10s %10s %6s  %s", "strategy",
                 "workload", "procs", "batch", "ops/s", "p50", "p99", "p99.9", "mismatches", "lost", "status");
   out_ << line << '\n' << std::string(std::string_view(line).size(), '-') << std::endl;
 }
 
-void ConsoleTable::row(const CellResult& c) {
+void ConsoleReporter::cell(const CellResult& c) {
   char line[200];
   const bool ran = c.status != CellStatus::skipped && c.ops > 0;
   auto latency = [&](std::uint64_t ns) { return ran ? human_ns(static_cast<double>(ns)) : "-"; };
@@ -318,8 +304,13 @@ void ConsoleTable::row(const CellResult& c) {
   out_ << std::endl;
 }
 
-void ConsoleTable::warnings(const std::vector<std::string>& warnings) {
-  for (const std::string& w : warnings) out_ << "***WARNING*** " << w << '\n';
+void ConsoleReporter::finish(const RunReport& report) { warnings(report); }
+
+// The report's warnings this table has not shown yet (the list only grows).
+void ConsoleReporter::warnings(const RunReport& report) {
+  for (; warnings_shown_ < report.warnings.size(); ++warnings_shown_) {
+    out_ << "***WARNING*** " << report.warnings[warnings_shown_] << '\n';
+  }
   out_.flush();
 }
 

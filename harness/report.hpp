@@ -1,15 +1,19 @@
-// The report: the plain data of a run and the two ways it is written out, a JSON document
-// (a superset of Google Benchmark's format; results/SCHEMA.md) and a console table.
+// The report: the plain data of a run, and the reporters that format it (as Google
+// Benchmark's): a console table printed as cells finish, and a JSON document (a superset of
+// Google Benchmark's format; results/SCHEMA.md) written when the run ends. Reporters only
+// format; the runner measures and statistics.hpp aggregates.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "harness/context.hpp"
-#include "harness/runner.hpp"
+#include "harness/results.hpp"
+#include "harness/statistics.hpp"
 
 namespace sharebench {
 
@@ -18,36 +22,59 @@ inline constexpr int kReportSchemaVersion = 1;
 struct RunReport {
   RunContext context;
   nlohmann::json settings;  // the run's options as given (durations, seed, sampling, ...)
-  std::vector<CellResult> cells;
+  std::vector<CellResult> cells;  // in run order; the repetitions of a cell are consecutive
+  std::vector<CellAggregates> aggregates;  // one per cell, once the cells have run
+  // Appended to, never rewritten: those known before the first cell, then those about the cells.
   std::vector<std::string> warnings;
   int repetitions = 1;
-  bool aggregates_only = false;  // with repetitions: report the aggregates, not each run
   bool partial = false;  // the run was interrupted; `cells` holds what was measured
 };
 
-nlohmann::json to_json(const RunReport& report);
+// run_plan() calls context() once before the first cell (the report then holds the context,
+// the settings and the warnings known so far), cell() as each cell finishes, and finish()
+// once with the complete report.
+class Reporter {
+ public:
+  virtual ~Reporter() = default;
+  virtual void context(const RunReport& report) = 0;
+  virtual void cell(const CellResult& cell) = 0;
+  virtual void finish(const RunReport& report) = 0;
+};
 
-// Writes through a temporary file in the same directory and a rename, so a reader sees the
-// old report or the new one, never half of one. Throws Error on failure.
-void write_report_file(const RunReport& report, const std::string& path);
+// The table on a stream: the warnings, a header, a row per cell, the warnings the cells added.
+class ConsoleReporter final : public Reporter {
+ public:
+  explicit ConsoleReporter(std::ostream& out) : out_(out) {}
+  void context(const RunReport& report) override;
+  void cell(const CellResult& cell) override;
+  void finish(const RunReport& report) override;
+
+ private:
+  void warnings(const RunReport& report);
+
+  std::ostream& out_;
+  std::size_t warnings_shown_ = 0;
+};
+
+// The JSON document, written at finish() through a temporary file in the same directory and a
+// rename, so a reader sees the old report or the new one, never half of one; a symlink's
+// target is replaced, not the link. Throws Error if it cannot be written.
+class JsonReporter final : public Reporter {
+ public:
+  // aggregates_only: with repetitions, the aggregates of each cell without its runs.
+  JsonReporter(std::string path, bool aggregates_only) : path_(std::move(path)), aggregates_only_(aggregates_only) {}
+  void context(const RunReport&) override {}
+  void cell(const CellResult&) override {}
+  void finish(const RunReport& report) override;
+
+ private:
+  std::string path_;
+  bool aggregates_only_;
+};
 
 // Throws Error if `path` cannot be written (missing directory, not writable, a directory,
 // a device or pipe).
 void check_writable(const std::string& path);
-// Where the report for --out `path` goes: the target of a symlink, else the path itself.
-std::string report_destination(const std::string& path);
-
-// The console table, printed a row at a time as cells finish.
-class ConsoleTable {
- public:
-  explicit ConsoleTable(std::ostream& out) : out_(out) {}
-  void header();
-  void row(const CellResult& cell);
-  void warnings(const std::vector<std::string>& warnings);
-
- private:
-  std::ostream& out_;
-};
 
 // 1234567 -> "1.23 M"; 950 -> "950"
 std::string human_rate(double per_second);

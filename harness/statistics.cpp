@@ -24,4 +24,38 @@ Aggregate aggregate(std::span<const double> values) {
   return a;
 }
 
+std::vector<CellAggregates> aggregate_repetitions(std::span<const CellResult> cells) {
+  std::vector<CellAggregates> all;
+  for (std::size_t i = 0; i < cells.size();) {
+    const CellResult& first = cells[i];
+    std::size_t end = i;
+    while (end < cells.size() && cells[end].strategy == first.strategy && cells[end].workload == first.workload &&
+           cells[end].procs == first.procs) {
+      ++end;
+    }
+    CellAggregates a;
+    a.first = i;
+    a.count = end - i;
+    std::vector<const CellResult*> ok;
+    for (const CellResult& c : cells.subspan(i, end - i)) {
+      if (c.status == CellStatus::ok) ok.push_back(&c);
+    }
+    a.ok = ok.size();
+    auto of = [&](auto field) {
+      std::vector<double> values;
+      for (const CellResult* c : ok) values.push_back(field(*c));
+      return aggregate(values);
+    };
+    a.real_time = of([](const CellResult& c) { return c.ns_per_op(); });
+    a.cpu_time = of([](const CellResult& c) { return c.cpu_ns_per_op(); });
+    a.items_per_second = of([](const CellResult& c) { return c.ops_per_second(); });
+    a.latency_p50 = of([](const CellResult& c) { return static_cast<double>(c.latency.p50); });
+    a.latency_p99 = of([](const CellResult& c) { return static_cast<double>(c.latency.p99); });
+    a.latency_p999 = of([](const CellResult& c) { return static_cast<double>(c.latency.p999); });
+    all.push_back(a);
+    i = end;
+  }
+  return all;
+}
+
 }  // namespace sharebench

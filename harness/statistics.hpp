@@ -1,8 +1,12 @@
 // Aggregates over repetitions, computed as Google Benchmark computes them: the mean, the
-// median, the sample standard deviation (n - 1) and the coefficient of variation.
+// median, the sample standard deviation (n - 1) and the coefficient of variation. Computed
+// once per run, after the cells; the reporters and the warnings read them.
 #pragma once
 
 #include <span>
+#include <vector>
+
+#include "harness/results.hpp"
 
 namespace sharebench {
 
@@ -12,5 +16,17 @@ struct Aggregate {
 
 // Of an empty span, all zero; of one value, stddev and cv are 0.
 Aggregate aggregate(std::span<const double> values);
+
+// The repetitions of one cell (strategy/workload/procs), consecutive in the run's cells, and
+// their aggregates over the repetitions that ran ok (all zero if none did).
+struct CellAggregates {
+  std::size_t first = 0, count = 0;  // the repetitions are cells[first, first + count)
+  std::size_t ok = 0;  // repetitions that ran ok
+  Aggregate real_time, cpu_time, items_per_second;  // ns per op, CPU ns per op, ops/s
+  Aggregate latency_p50, latency_p99, latency_p999;  // ns
+};
+
+// One entry per cell, in run order.
+std::vector<CellAggregates> aggregate_repetitions(std::span<const CellResult> cells);
 
 }  // namespace sharebench

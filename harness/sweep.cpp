@@ -2,12 +2,11 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 
-#include "harness/statistics.hpp"
+#include "harness/warnings.hpp"
 
 namespace sharebench {
 
@@ -52,10 +51,8 @@ class ProgressLine {
   const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
-}  // namespace
-
-void run_sweep(const RunPlan& plan, RunReport& report, ConsoleTable& table) {
-  report.repetitions = plan.repetitions;
+// Runs every cell, appending each result to report.cells and showing it to the reporters.
+void run_cells(const RunPlan& plan, RunReport& report, std::span<Reporter* const> reporters) {
   const std::size_t cells = plan.workloads.size() * plan.strategies.size() * plan.procs.size() *
                             static_cast<std::size_t>(plan.repetitions);
   ProgressLine progress(cells);
@@ -75,7 +72,7 @@ void run_sweep(const RunPlan& plan, RunReport& report, ConsoleTable& table) {
           const CellSpec cell{strategy, &workload, &dataset, &schedule, procs, rep};
           report.cells.push_back(run_cell(cell, plan.settings));
           progress.clear();
-          table.row(report.cells.back());
+          for (Reporter* r : reporters) r->cell(report.cells.back());
           if (report.cells.back().status == CellStatus::skipped) {  // the same for every repetition
             done += static_cast<std::size_t>(plan.repetitions - rep - 1);
             break;
@@ -87,6 +84,7 @@ void run_sweep(const RunPlan& plan, RunReport& report, ConsoleTable& table) {
   if (interrupt_signal() != 0) report.partial = true;
 }
 
+// The `null` strategy's ns per op with one worker at `batch`: what the harness costs.
 double measure_harness_overhead(const RunSettings& settings, std::size_t batch) {
   WorkloadSpec workload = *find_workload("read");
   workload.keys = 100'000;
@@ -103,49 +101,29 @@ double measure_harness_overhead(const RunSettings& settings, std::size_t batch) 
   return r.status == CellStatus::ok ? r.ns_per_op() : 0;
 }
 
-std::vector<std::string> run_warnings(const RunPlan& plan, const RunReport& report) {
-  std::vector<std::string> warnings;
-  const RunContext& c = report.context;
-  if (c.build_type != "Release" && c.build_type != "RelWithDebInfo") {
-    warnings.push_back("sharebench was built as " + (c.build_type.empty() ? "an unoptimized build" : c.build_type) +
-                       "; timings will be slow (build with -DCMAKE_BUILD_TYPE=Release)");
-  }
-  if (!c.sanitizers.empty()) {
-    warnings.push_back("sharebench was built with sanitizers (" + c.sanitizers + "); timings are not representative");
-  }
-  const int max_procs = plan.procs.empty() ? 0 : *std::max_element(plan.procs.begin(), plan.procs.end());
-  if (max_procs > c.num_cpus) {
-    warnings.push_back("procs " + std::to_string(max_procs) + " > " + std::to_string(c.num_cpus) +
-                       " online CPUs: workers share cores and figures include time-slicing");
-  }
-  if (!c.scaling_governor.empty() && c.scaling_governor != "performance") {
-    warnings.push_back("CPU frequency scaling governor is '" + c.scaling_governor +
-                       "', not 'performance': figures may vary with clock speed");
-  }
-  // Repetitions of a cell are consecutive: their spread says how far to trust the cell.
-  for (std::size_t i = 0; i < report.cells.size();) {
-    std::vector<double> rates;
-    const CellResult& first = report.cells[i];
-    for (; i < report.cells.size() && report.cells[i].strategy == first.strategy &&
-           report.cells[i].workload == first.workload && report.cells[i].procs == first.procs;
-         ++i) {
-      if (report.cells[i].status == CellStatus::ok) rates.push_back(report.cells[i].ops_per_second());
-    }
-    const Aggregate a = aggregate(rates);
-    if (rates.size() > 1 && a.cv > 0.05) {
-      char line[200];
-      std::snprintf(line, sizeof line, "%s/%s/procs:%d varies by %.1f%% (cv of ops/s) across %zu repetitions",
-                    first.strategy.c_str(), first.workload.c_str(), first.procs, 100 * a.cv, rates.size());
-      warnings.push_back(line);
-    }
-  }
-  for (const CellResult& cell : report.cells) {
-    if (cell.status == CellStatus::ok && cell.ops < 10'000) {
-      warnings.push_back(cell.strategy + "/" + cell.workload + "/procs:" + std::to_string(cell.procs) + " ran only " +
-                         std::to_string(cell.ops) + " ops (< 10000): too few for stable figures; raise --duration");
-    }
-  }
-  return warnings;
+}  // namespace
+
+RunReport run_plan(const RunPlan& plan, RunContext context, std::span<Reporter* const> reporters) {
+  RunReport report;
+  report.context = std::move(context);
+  RunContext& c = report.context;
+  c.calibration_lookups_per_second = measure_calibration();
+  c.harness_overhead_ns_batch_1 = measure_harness_overhead(plan.settings, 1);
+  c.harness_overhead_ns_batch_16 = measure_harness_overhead(plan.settings, 16);
+  c.pinning = to_string(plan.settings.pin);
+  c.cpus = allowed_cpus();
+  c.target_ops_per_second = plan.settings.target_ops_per_second;
+  report.settings = plan.described;
+  report.repetitions = plan.repetitions;
+  report.warnings = start_warnings(c, plan.procs, plan.warnings);
+
+  install_interrupt_handlers();
+  for (Reporter* r : reporters) r->context(report);
+  run_cells(plan, report, reporters);
+  report.aggregates = aggregate_repetitions(report.cells);
+  for (std::string& w : result_warnings(report)) report.warnings.push_back(std::move(w));
+  for (Reporter* r : reporters) r->finish(report);
+  return report;
 }
 
 }  // namespace sharebench

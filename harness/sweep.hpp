@@ -1,6 +1,8 @@
-// A run plan (the cross product the command line asked for) and the loop that runs it.
+// A run plan (the cross product the command line asked for) and the run of it: results ->
+// aggregates -> reporters, as Google Benchmark runs its benchmarks.
 #pragma once
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -15,17 +17,14 @@ struct RunPlan {
   std::vector<int> procs;
   int repetitions = 1;
   RunSettings settings;
+  nlohmann::json described;  // every option's value, for the report's context.settings
+  std::vector<std::string> warnings;  // what checking the options found
 };
 
-// Runs workload x strategy x procs x repetition in that nesting, appending each result to
-// report.cells and printing its row. Stops after the current cell on SIGINT/SIGTERM and marks
-// the report partial.
-void run_sweep(const RunPlan& plan, RunReport& report, ConsoleTable& table);
-
-// The `null` strategy's ns per op with one worker at `batch`: what the harness costs.
-double measure_harness_overhead(const RunSettings& settings, std::size_t batch);
-
-// Warnings about the conditions of the run (build type, oversubscription, short cells, ...).
-std::vector<std::string> run_warnings(const RunPlan& plan, const RunReport& report);
+// Runs the plan and returns its report. Measures the calibration and harness-overhead figures
+// into `context`, gathers the warnings, then runs workload x strategy x procs x repetition in
+// that nesting, showing each cell to the reporters as it finishes; aggregates the repetitions
+// once at the end. SIGINT/SIGTERM stop the run after the current cell and mark it partial.
+RunReport run_plan(const RunPlan& plan, RunContext context, std::span<Reporter* const> reporters);
 
 }  // namespace sharebench

@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <string_view>
 
-#include "harness/runner.hpp"
+#include "harness/settings.hpp"
 #include "harness/shared_area.hpp"
+#include "harness/workload.hpp"
+#include "strategies/strategy.hpp"
 
 namespace sharebench {
 

@@ -1,5 +1,9 @@
 #include "strategies/registry.hpp"
 
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
 #include "strategies/mmap_table/mmap_table.hpp"
 #include "strategies/null/null_strategy.hpp"
 #include "strategies/queue_passing/queue_passing.hpp"
@@ -8,40 +12,70 @@
 #include "strategies/socket_manager/socket_manager.hpp"
 
 namespace sharebench {
-namespace {
 
-constexpr StrategyInfo kStrategies[] = {
-    {"null", "does nothing; measures the harness itself", make_null_strategy},
-    {"mmap-table",
-     "immutable hash table built once and mapped by all workers; lock-free reads, no writes",
-     make_mmap_table_strategy},
-    {"shm-map",
-     "mutable hash map in a shared-memory segment; seqlock reads, locked puts, lock-free atomic adds",
-     make_shm_map_strategy},
-    {"socket-manager",
-     "a server process owns the dict; every op is a request over ZeroMQ or a Unix socket (Manager().dict())",
-     make_socket_manager_strategy},
-    {"queue-passing",
-     "workers send messages to one owner process through shared-memory queues; one-way puts, "
-     "pipelined gets, atomic adds",
-     make_queue_passing_strategy},
-    {"redis", "a Redis server holds the dict (private on a Unix socket, or --redis-url); GET, SET, INCRBY",
-     make_redis_strategy},
-};
-
-}  // namespace
-
-std::span<const StrategyInfo> registered_strategies() { return kStrategies; }
-
-int serve_dictionary(const Dataset& dataset, const StrategyOptions& options) {
-  return serve_socket_manager(dataset, options);
+std::span<const StrategyInfo> registered_strategies() {
+  // A function's static, so it is built on first use, whichever static initializer asks.
+  static const StrategyInfo strategies[] = {
+      {"null", "does nothing; measures the harness itself", make_null_strategy},
+      {"mmap-table",
+       "immutable hash table built once and mapped by all workers; lock-free reads, no writes",
+       make_mmap_table_strategy, mmap_table_options()},
+      {"shm-map",
+       "mutable hash map in a shared-memory segment; seqlock reads, locked puts, lock-free atomic adds",
+       make_shm_map_strategy, shm_map_options()},
+      {"socket-manager",
+       "a server process owns the dict; every op is a request over ZeroMQ or a Unix socket (Manager().dict())",
+       make_socket_manager_strategy, socket_manager_options(), serve_socket_manager},
+      {"queue-passing",
+       "workers send messages to one owner process through shared-memory queues; one-way puts, "
+       "pipelined gets, atomic adds",
+       make_queue_passing_strategy},
+      {"redis", "a Redis server holds the dict (private on a Unix socket, or --redis-url); GET, SET, INCRBY",
+       make_redis_strategy, redis_options()},
+  };
+  return strategies;
 }
 
 const StrategyInfo* find_strategy(std::string_view name) {
-  for (const StrategyInfo& info : kStrategies) {
+  for (const StrategyInfo& info : registered_strategies()) {
     if (info.name == name) return &info;
   }
   return nullptr;
+}
+
+namespace {
+
+bool same_spec(const OptionSpec& a, const OptionSpec& b) {
+  return a.flag == b.flag && a.placeholder == b.placeholder && a.help == b.help && a.default_text == b.default_text &&
+         a.json_name == b.json_name && a.parse == b.parse;
+}
+
+std::vector<RegisteredOption> collect_options() {
+  std::vector<RegisteredOption> options;
+  for (const StrategyInfo& info : registered_strategies()) {
+    for (const OptionSpec& spec : info.options) {
+      auto known = std::find_if(options.begin(), options.end(), [&](const RegisteredOption& o) {
+        return o.spec->flag == spec.flag || o.spec->json_name == spec.json_name;
+      });
+      if (known == options.end()) {
+        options.push_back({&spec, {&info}});
+      } else if (same_spec(*known->spec, spec)) {
+        known->owners.push_back(&info);
+      } else {
+        throw std::logic_error(std::string(known->owners.front()->name) + " and " + std::string(info.name) +
+                               " declare " + std::string(spec.flag) + " (" + std::string(spec.json_name) +
+                               ") differently");
+      }
+    }
+  }
+  return options;
+}
+
+}  // namespace
+
+std::span<const RegisteredOption> registered_options() {
+  static const std::vector<RegisteredOption> options = collect_options();
+  return options;
 }
 
 }  // namespace sharebench

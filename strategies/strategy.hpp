@@ -30,6 +30,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -39,6 +41,7 @@
 
 #include "common/error.hpp"
 #include "strategies/dataset.hpp"
+#include "strategies/option.hpp"
 
 namespace sharebench {
 
@@ -108,23 +111,24 @@ struct DatasetShape {
   std::uint64_t counters = 0;
 };
 
-// Options the command line passes to strategies. Each strategy reads only its own group.
+// What the command line hands a strategy's factory: the run-wide settings every strategy
+// obeys, and the text of each strategy option the user gave. A strategy reads its own
+// options through their specs (option.hpp), so a value it reads is always a checked one.
 struct StrategyOptions {
   // Every named OS object (segment, queue, socket directory) starts with this prefix, which
   // carries "sharebench", the run id and the coordinator pid; unique per run and unguessable.
   std::string object_prefix = "sharebench";
   std::chrono::milliseconds op_timeout{2000};  // request/reply strategies: a reply's deadline
 
-  std::string table_file;  // mmap-table: build the image into this file, or map it if present
-  std::uint64_t shm_size = 0;  // shm-map: segment bytes; 0 sizes it from the dataset
+  std::map<std::string, std::string, std::less<>> given;  // flag -> text: "--pipeline" -> "16"
 
-  std::string transport = "zmq";  // socket-manager: zmq or uds
-  std::string endpoint;  // socket-manager: where its server listens; "" = a private ipc path
-  std::string connect;  // socket-manager: use the server already listening there
-  std::size_t pipeline = 1;  // socket-manager: requests in flight per worker
-  bool add_read_modify_write = false;  // socket-manager: add() as get + put, as Manager proxies do
-
-  std::string redis_url;  // redis: use this server (redis://HOST:PORT, unix:///PATH); "" starts one
+  // The given text parsed by the spec, or its default; throws Error if the text is bad.
+  OptionValue value(const OptionSpec& spec) const {
+    const auto it = given.find(spec.flag);
+    return spec.parse(spec.flag, it == given.end() ? spec.default_text : std::string_view(it->second));
+  }
+  std::string text(const OptionSpec& spec) const { return std::get<std::string>(value(spec)); }
+  std::uint64_t number(const OptionSpec& spec) const { return std::get<std::uint64_t>(value(spec)); }
 };
 
 // Lives in the coordinator and owns every shared resource of one cell.

@@ -246,6 +246,85 @@ TEST(Cli, HelpDescribesTheOptions) {
   }
 }
 
+// The --help text of the group `name`: from its heading to the next heading or the end.
+std::string help_group(const std::string& help, std::string_view name) {
+  const std::size_t start = help.find("[Option Group: " + std::string(name) + "]");
+  if (start == std::string::npos) return "";
+  const std::size_t next = std::min(help.find("[Option Group: ", start + 1), help.find("\nSubcommands:", start));
+  return help.substr(start, next - start);
+}
+
+// Each strategy's options are listed once, in its own group; a strategy that reads a flag
+// of another's group says so in its own.
+TEST(Cli, HelpShowsAGroupPerStrategyWithItsOptions) {
+  const CommandResult r = run_sharebench({"--help"});
+  ASSERT_EQ(r.exit_code, 0);
+  for (const RegisteredOption& option : registered_options()) {
+    const std::string flag = "\n    " + std::string(option.spec->flag) + " ";
+    EXPECT_NE(help_group(r.out, option.owners.front()->name).find(flag), std::string::npos)
+        << option.spec->flag << " is not in " << option.owners.front()->name << "'s group:\n" << r.out;
+    EXPECT_EQ(r.out.find(flag), r.out.rfind(flag)) << option.spec->flag << " is listed twice";
+    for (std::size_t i = 1; i < option.owners.size(); ++i) {
+      EXPECT_NE(help_group(r.out, option.owners[i]->name).find("also reads " + std::string(option.spec->flag)),
+                std::string::npos)
+          << option.owners[i]->name << "'s group does not name " << option.spec->flag << ":\n" << r.out;
+    }
+  }
+  for (const StrategyInfo& s : registered_strategies()) {
+    EXPECT_EQ(help_group(r.out, s.name).empty(), s.options.empty()) << s.name;
+  }
+}
+
+// An option no strategy of the run reads has no effect: the run says so, naming whose it is,
+// once before the table, and the report keeps the warning.
+TEST(Cli, AnOptionOfAStrategyOutsideTheRunIsWarnedAboutWithItsOwner) {
+  ScratchDir dir;
+  const std::string out = dir.file("run.json");
+  const CommandResult r = run_sharebench({"--strategy", "shm-map", "--shm-size", "64M", "--add-mode", "rmw",
+                                          "--pipeline", "4", "--duration", "0.05", "--warmup", "0", "--keys", "1000",
+                                          "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> expected = {
+      "--add-mode has no effect: it is an option of socket-manager, which this run does not include",
+      "--pipeline has no effect: it is an option of socket-manager and redis, which this run does not include"};
+  const std::size_t header = r.out.find("strategy         workload");
+  for (const std::string& warning : expected) {
+    const std::size_t at = r.out.find("***WARNING*** " + warning + "\n");
+    EXPECT_LT(at, header) << r.out;
+    EXPECT_EQ(at, r.out.rfind("***WARNING*** " + warning)) << "printed twice:\n" << r.out;
+  }
+  EXPECT_EQ(r.out.find("--shm-size has no effect"), std::string::npos) << "shm-map reads --shm-size";
+  const auto warnings = nlohmann::json::parse(testing::read_file(out))["context"]["warnings"];
+  for (const std::string& warning : expected) {
+    EXPECT_NE(std::find(warnings.begin(), warnings.end(), warning), warnings.end()) << warnings;
+  }
+}
+
+// Warnings known before the run come before the table and those about its cells after it,
+// each once, and the report keeps them all.
+TEST(Cli, EachWarningIsPrintedOnceBeforeOrAfterTheTable) {
+  ScratchDir dir;
+  const std::string out = dir.file("run.json");
+  // A round trip per op: a 20 ms window holds far fewer than the 10000 ops a stable figure needs.
+  const CommandResult r = run_sharebench({"--strategy", "socket-manager", "--shm-size", "64M", "--duration", "0.02",
+                                          "--warmup", "0", "--keys", "1000", "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string before = "***WARNING*** --shm-size has no effect: it is an option of shm-map";
+  const std::string after = "***WARNING*** socket-manager/read/procs:1 ran only ";
+  const std::size_t row = r.out.find("\nsocket-manager   read");
+  ASSERT_NE(row, std::string::npos) << r.out;
+  EXPECT_LT(r.out.find(before), row) << r.out;
+  EXPECT_EQ(r.out.find(before), r.out.rfind(before)) << r.out;
+  EXPECT_NE(r.out.find(after, row), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find(after), r.out.rfind(after)) << r.out;
+  const auto warnings = nlohmann::json::parse(testing::read_file(out))["context"]["warnings"];
+  std::size_t printed = 0;
+  for (std::size_t at = r.out.find("***WARNING*** "); at != std::string::npos; at = r.out.find("***WARNING*** ", at + 1)) {
+    ++printed;
+  }
+  EXPECT_EQ(warnings.size(), printed) << warnings;
+}
+
 std::vector<std::string> short_run(const std::string& out) {
   return {"--strategy", "all", "--procs", "1,2", "--duration", "0.3", "--warmup", "0.1", "--keys", "50000", "--out", out};
 }

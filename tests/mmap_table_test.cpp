@@ -205,7 +205,7 @@ TEST_F(Corruption, WrongKeyCount) {
 
 StrategyOptions with_table_file(const std::string& path) {
   StrategyOptions o;
-  o.table_file = path;
+  o.given["--table-file"] = path;
   return o;
 }
 

@@ -54,7 +54,7 @@ TEST_F(RedisRun, PrivateServerReadsExactlyAndLosesNothing) {
 }
 
 TEST_F(RedisRun, PipelinedCommandsKeepTheirOrder) {
-  settings.strategy_options.pipeline = 16;
+  settings.strategy_options.given["--pipeline"] = "16";
   use("update");
   const CellResult r = run(2);
   ASSERT_EQ(r.status, CellStatus::ok) << r.reason;
@@ -97,7 +97,7 @@ TEST_F(RedisRun, ASharedServerKeepsItsOwnKeysAndLosesTheRunsKeys) {
   ASSERT_TRUE(admin) << "the test's redis-server did not start";
   admin->command({"SET", "theirs", "keep me"});
 
-  settings.strategy_options.redis_url = "unix://" + socket;
+  settings.strategy_options.given["--redis-url"] = "unix://" + socket;
   for (const char* name : {"mixed", "counter"}) {
     use(name);
     const CellResult r = run(2);

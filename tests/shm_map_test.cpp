@@ -43,7 +43,7 @@ class ShmMapTest : public ::testing::Test {
 
 TEST_F(ShmMapTest, LargeValues) {
   StrategyOptions o = unique_options();
-  o.shm_size = 16 << 20;
+  o.given["--shm-size"] = "16M";
   Client& c = prepared(Dataset{}, o);
   std::string big(1 << 20, '\0');
   for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 31 + 7);
@@ -75,7 +75,7 @@ TEST_F(ShmMapTest, ACounterIsStoredAsEightBytesAndRefusesMixing) {
 
 TEST_F(ShmMapTest, FullSegmentIsAClearErrorNamingShmSize) {
   StrategyOptions o = unique_options();
-  o.shm_size = 2 << 20;
+  o.given["--shm-size"] = "2M";
   Client& c = prepared(Dataset{}, o);
   const std::string value(100'000, 'v');
   try {
@@ -93,7 +93,7 @@ TEST_F(ShmMapTest, FullSegmentIsAClearErrorNamingShmSize) {
 
 TEST_F(ShmMapTest, PreloadTooBigForShmSizeFailsPrepare) {
   StrategyOptions o = unique_options();
-  o.shm_size = 1 << 20;
+  o.given["--shm-size"] = "1M";
   Dataset d;
   for (int i = 0; i < 50'000; ++i) d.add(std::to_string(i), std::string(64, 'x'));
   strategy = make_shm_map_strategy(o);

@@ -166,7 +166,7 @@ class SocketManagerRun : public ::testing::TestWithParam<const char*>, protected
  protected:
   SocketManagerRun() {
     settings.duration = 400ms;
-    settings.strategy_options.transport = GetParam();
+    settings.strategy_options.given["--transport"] = GetParam();
     settings.strategy_options.op_timeout = 1000ms;
   }
   void use(const char* name, std::uint64_t keys = 2'000) { TestCell::use(name, keys); }
@@ -199,7 +199,7 @@ TEST_P(SocketManagerRun, ReadAndMixedReadOnlyValidValuesAndCounterLosesNothing) 
 }
 
 TEST_P(SocketManagerRun, PipelinedRequestsAreMatchedToTheirReplies) {
-  settings.strategy_options.pipeline = 16;
+  settings.strategy_options.given["--pipeline"] = "16";
   for (const char* name : {"update", "counter"}) {
     use(name);
     const CellResult r = run(2);
@@ -211,7 +211,7 @@ TEST_P(SocketManagerRun, PipelinedRequestsAreMatchedToTheirReplies) {
 }
 
 TEST_P(SocketManagerRun, ReadModifyWriteAddsLoseUpdatesAsManagerProxiesDo) {
-  settings.strategy_options.add_read_modify_write = true;
+  settings.strategy_options.given["--add-mode"] = "rmw";
   settings.duration = 1000ms;
   use("counter");
   const CellResult r = run(4);

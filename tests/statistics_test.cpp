@@ -46,5 +46,35 @@ TEST(Statistics, IdenticalValuesHaveNoSpread) {
   EXPECT_EQ(a.cv, 0);
 }
 
+CellResult cell(const char* strategy, int procs, std::uint64_t ops, CellStatus status = CellStatus::ok) {
+  CellResult c;
+  c.strategy = strategy;
+  c.workload = "read";
+  c.procs = procs;
+  c.ops = ops;
+  c.window_seconds = 1;
+  c.status = status;
+  return c;
+}
+
+// A cell's repetitions are the consecutive results with its strategy, workload and procs;
+// its aggregates are over those that ran ok.
+TEST(Statistics, RepetitionsAreGroupedByCellAndAggregatedOverTheOkOnes) {
+  const std::vector<CellResult> cells = {cell("a", 1, 100), cell("a", 1, 300), cell("a", 1, 0, CellStatus::failed),
+                                         cell("a", 2, 50), cell("b", 2, 7, CellStatus::skipped)};
+  const std::vector<CellAggregates> all = aggregate_repetitions(cells);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].first, 0u);
+  EXPECT_EQ(all[0].count, 3u);
+  EXPECT_EQ(all[0].ok, 2u);
+  EXPECT_DOUBLE_EQ(all[0].items_per_second.mean, 200);
+  EXPECT_DOUBLE_EQ(all[0].real_time.median, (1e9 / 100 + 1e9 / 300) / 2);
+  EXPECT_EQ(all[1].first, 3u);
+  EXPECT_EQ(all[1].count, 1u);
+  EXPECT_DOUBLE_EQ(all[1].items_per_second.mean, 50);
+  EXPECT_EQ(all[2].ok, 0u);
+  EXPECT_EQ(all[2].items_per_second.mean, 0) << "no ok repetition: all zero";
+}
+
 }  // namespace
 }  // namespace sharebench

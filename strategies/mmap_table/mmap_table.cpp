@@ -111,9 +111,13 @@ class MmapTableClient final : public Client {
   TableView view_;
 };
 
+constexpr OptionSpec kTableFile{"--table-file", "PATH", "build the table image into this file, or map it if it exists",
+                                "", "table_file", any_text};
+constexpr OptionSpec kOptions[] = {kTableFile};
+
 class MmapTableStrategy final : public Strategy {
  public:
-  explicit MmapTableStrategy(const StrategyOptions& options) : table_file_(options.table_file) {}
+  explicit MmapTableStrategy(const StrategyOptions& options) : table_file_(options.text(kTableFile)) {}
 
   Capabilities capabilities() const override { return {.holds_data = true}; }
 
@@ -178,5 +182,7 @@ class MmapTableStrategy final : public Strategy {
 std::unique_ptr<Strategy> make_mmap_table_strategy(const StrategyOptions& options) {
   return std::make_unique<MmapTableStrategy>(options);
 }
+
+std::span<const OptionSpec> mmap_table_options() { return kOptions; }
 
 }  // namespace sharebench

@@ -7,11 +7,14 @@
 #pragma once
 
 #include <memory>
+#include <span>
 
 #include "strategies/strategy.hpp"
 
 namespace sharebench {
 
 std::unique_ptr<Strategy> make_mmap_table_strategy(const StrategyOptions& options);
+// --table-file.
+std::span<const OptionSpec> mmap_table_options();
 
 }  // namespace sharebench

@@ -131,6 +131,25 @@ std::string find_on_path(const std::string& program) {
   return "";
 }
 
+constexpr OptionSpec kRedisUrl{"--redis-url", "URL",
+                               "use this server (redis://HOST:PORT, unix:///PATH) instead of starting a private one; "
+                               "only the run's own keys are written and deleted",
+                               "", "redis_url", any_text};
+constexpr OptionSpec kOptions[] = {kRedisUrl, kPipelineOption};
+
+// redis's options, read once at construction.
+struct Settings {
+  explicit Settings(const StrategyOptions& o)
+      : redis_url(o.text(kRedisUrl)),
+        pipeline(o.number(kPipelineOption)),
+        object_prefix(o.object_prefix),
+        op_timeout(o.op_timeout) {}
+  std::string redis_url;
+  std::size_t pipeline;
+  std::string object_prefix;
+  milliseconds op_timeout;
+};
+
 class RedisStrategy final : public Strategy {
  public:
   explicit RedisStrategy(const StrategyOptions& o) : options_(o) {}
@@ -264,7 +283,7 @@ class RedisStrategy final : public Strategy {
     } while (cursor != "0");
   }
 
-  StrategyOptions options_;
+  Settings options_;
   Address address_;
   PrivateDir dir_;
   ChildProcess server_;
@@ -276,5 +295,7 @@ class RedisStrategy final : public Strategy {
 std::unique_ptr<Strategy> make_redis_strategy(const StrategyOptions& options) {
   return std::make_unique<RedisStrategy>(options);
 }
+
+std::span<const OptionSpec> redis_options() { return kOptions; }
 
 }  // namespace sharebench

@@ -8,11 +8,14 @@
 #pragma once
 
 #include <memory>
+#include <span>
 
 #include "strategies/strategy.hpp"
 
 namespace sharebench {
 
 std::unique_ptr<Strategy> make_redis_strategy(const StrategyOptions& options);
+// --redis-url, --pipeline.
+std::span<const OptionSpec> redis_options();
 
 }  // namespace sharebench

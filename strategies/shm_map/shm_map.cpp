@@ -64,10 +64,26 @@ class ShmMapClient final : public Client {
   ShmTable table_;
 };
 
+// "auto" (the segment is sized from the dataset) or a size; the report shows it as given.
+OptionValue parse_segment_size(std::string_view flag, std::string_view text) {
+  if (text != "auto") parse_size(flag, text);
+  return std::string(text);
+}
+
+constexpr OptionSpec kShmSize{"--shm-size", "SIZE", "segment size, e.g. 512M; auto sizes it from the dataset", "auto",
+                              "shm_size", parse_segment_size};
+constexpr OptionSpec kOptions[] = {kShmSize};
+
+// The segment's bytes, 0 for auto.
+std::uint64_t segment_bytes(const StrategyOptions& options) {
+  const std::string size = options.text(kShmSize);
+  return size == "auto" ? 0 : parse_size(kShmSize.flag, size);
+}
+
 class ShmMapStrategy final : public Strategy {
  public:
   explicit ShmMapStrategy(const StrategyOptions& options)
-      : name_(options.object_prefix + "-shm-map"), size_(options.shm_size), lock_timeout_(options.op_timeout) {}
+      : name_(options.object_prefix + "-shm-map"), size_(segment_bytes(options)), lock_timeout_(options.op_timeout) {}
   ~ShmMapStrategy() override { teardown(); }
 
   Capabilities capabilities() const override {
@@ -131,5 +147,7 @@ class ShmMapStrategy final : public Strategy {
 std::unique_ptr<Strategy> make_shm_map_strategy(const StrategyOptions& options) {
   return std::make_unique<ShmMapStrategy>(options);
 }
+
+std::span<const OptionSpec> shm_map_options() { return kOptions; }
 
 }  // namespace sharebench

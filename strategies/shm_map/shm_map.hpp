@@ -10,11 +10,14 @@
 #pragma once
 
 #include <memory>
+#include <span>
 
 #include "strategies/strategy.hpp"
 
 namespace sharebench {
 
 std::unique_ptr<Strategy> make_shm_map_strategy(const StrategyOptions& options);
+// --shm-size.
+std::span<const OptionSpec> shm_map_options();
 
 }  // namespace sharebench

@@ -24,11 +24,43 @@ using std::chrono::milliseconds;
 constexpr milliseconds kServerStartTimeout{60'000};  // preloading a large dataset takes a while
 constexpr milliseconds kServerStopGrace{2'000};
 
-Transport parse_transport(const std::string& name) {
-  if (name == "zmq") return Transport::zmq;
-  if (name == "uds") return Transport::uds;
-  throw Error("--transport: unknown transport '" + name + "'; accepted: zmq, uds");
+OptionValue parse_transport(std::string_view flag, std::string_view text) {
+  return parse_choice(flag, text, "transport", {"zmq", "uds"});
 }
+OptionValue parse_add_mode(std::string_view flag, std::string_view text) {
+  return parse_choice(flag, text, "mode", {"atomic", "rmw"});
+}
+
+constexpr OptionSpec kTransport{"--transport", "NAME", "zmq (ZeroMQ DEALER/ROUTER) or uds (Unix socket)", "zmq",
+                                "transport", parse_transport};
+constexpr OptionSpec kEndpoint{"--endpoint", "ADDRESS",
+                               "where its server listens: ipc://PATH or tcp://HOST:PORT (zmq), a path (uds); "
+                               "default: a private ipc path",
+                               "", "endpoint", any_text};
+constexpr OptionSpec kConnect{"--connect", "ADDRESS", "use the server already listening there (sharebench serve)",
+                              "", "connect", any_text};
+constexpr OptionSpec kAddMode{"--add-mode", "MODE",
+                              "atomic (the server adds) or rmw (a get then a put, as Manager proxies do)", "atomic",
+                              "add_mode", parse_add_mode};
+constexpr OptionSpec kOptions[] = {kTransport, kEndpoint, kConnect, kPipelineOption, kAddMode};
+
+Transport transport_of(const StrategyOptions& o) {
+  return o.text(kTransport) == "uds" ? Transport::uds : Transport::zmq;
+}
+
+// The rest of socket-manager's options, read once at construction.
+struct Settings {
+  explicit Settings(const StrategyOptions& o)
+      : endpoint(o.text(kEndpoint)),
+        connect(o.text(kConnect)),
+        pipeline(o.number(kPipelineOption)),
+        object_prefix(o.object_prefix),
+        op_timeout(o.op_timeout) {}
+  std::string endpoint, connect;
+  std::size_t pipeline;
+  std::string object_prefix;
+  milliseconds op_timeout;
+};
 
 // The host of a tcp:// endpoint, or "" for an ipc one.
 std::string tcp_host(const std::string& endpoint) {
@@ -73,8 +105,8 @@ class SocketManagerStrategy final : public Strategy {
  public:
   explicit SocketManagerStrategy(const StrategyOptions& o)
       : options_(o),
-        transport_(parse_transport(o.transport)),
-        add_mode_(o.add_read_modify_write ? AddMode::read_modify_write : AddMode::atomic) {}
+        transport_(transport_of(o)),
+        add_mode_(o.text(kAddMode) == "rmw" ? AddMode::read_modify_write : AddMode::atomic) {}
   ~SocketManagerStrategy() override { teardown(); }
 
   Capabilities capabilities() const override {
@@ -204,7 +236,7 @@ class SocketManagerStrategy final : public Strategy {
     client.reset();
   }
 
-  StrategyOptions options_;
+  Settings options_;
   Transport transport_;
   AddMode add_mode_;
   std::string address_;
@@ -226,11 +258,17 @@ std::unique_ptr<Strategy> make_socket_manager_strategy(const StrategyOptions& op
   return std::make_unique<SocketManagerStrategy>(options);
 }
 
-int serve_socket_manager(const Dataset& dataset, const StrategyOptions& options) {
-  const Transport transport = parse_transport(options.transport);
+std::span<const OptionSpec> socket_manager_options() { return kOptions; }
+
+int serve_socket_manager(const StrategyOptions& strategy_options, const std::function<Dataset()>& build_dataset) {
+  const Settings options(strategy_options);
+  if (options.endpoint.empty()) throw Error("serve: --endpoint is required (ipc://PATH or tcp://HOST:PORT)");
+  if (!options.connect.empty()) throw Error("serve: --connect is for runs that use a server, not for serve");
+  const Transport transport = transport_of(strategy_options);
   const std::string address = check_endpoint(transport, options.endpoint, "--endpoint");
   const std::string host = tcp_host(options.endpoint);
   if (!host.empty() && !is_loopback(host)) std::cerr << "***WARNING*** " << no_authentication_warning(options.endpoint) << '\n';
+  const Dataset dataset = build_dataset();
   int stop[2];
   if (::pipe2(stop, O_CLOEXEC) != 0) throw_errno("pipe");
   UniqueFd stop_read(stop[0]), stop_write(stop[1]);

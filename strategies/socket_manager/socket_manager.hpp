@@ -9,7 +9,9 @@
 //   An op:   one round trip (--pipeline K: up to K in flight per worker).
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <span>
 
 #include "strategies/dataset.hpp"
 #include "strategies/strategy.hpp"
@@ -17,9 +19,12 @@
 namespace sharebench {
 
 std::unique_ptr<Strategy> make_socket_manager_strategy(const StrategyOptions& options);
+// --transport, --endpoint, --connect, --pipeline, --add-mode.
+std::span<const OptionSpec> socket_manager_options();
 
-// `sharebench serve`: runs the server for `dataset` in this process, on options.endpoint and
-// options.transport, until SIGINT or SIGTERM. Returns the exit status; messages go to stderr.
-int serve_socket_manager(const Dataset& dataset, const StrategyOptions& options);
+// `sharebench serve`: checks the options, builds the dataset, and runs the server for it in
+// this process, on --endpoint and --transport, until SIGINT or SIGTERM. Returns the exit
+// status; messages go to stderr.
+int serve_socket_manager(const StrategyOptions& options, const std::function<Dataset()>& build_dataset);
 
 }  // namespace sharebench

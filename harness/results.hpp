@@ -1,0 +1,67 @@
+// What one cell produced: the plain record the runner fills and every reporter formats (as
+// Google Benchmark's Run). Aggregates over repetitions are computed from these (statistics.hpp).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sharebench {
+
+enum class CellStatus { ok, skipped, failed };
+const char* to_string(CellStatus status);
+
+struct LatencySummary {
+  std::uint64_t p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
+  double mean = 0;
+  std::uint64_t timed_ops = 0;  // ops whose latency was recorded
+};
+
+struct ProcessFigures {
+  std::uint64_t ops = 0;
+  double ops_per_second = 0;
+  double cpu_seconds = 0;
+  std::uint32_t latency_one_in = 0;
+  long pss_kib = -1;
+  int cpu = -1;  // pinned CPU, -1 if not pinned
+};
+
+struct CheckFigures {
+  std::uint64_t reads_checked = 0;
+  std::uint64_t mismatches = 0;  // reads that saw a wrong value or presence
+  std::uint64_t lost_updates = 0;  // lost puts + lost adds
+  std::uint64_t lost_puts = 0;
+  std::int64_t lost_adds = 0;  // acknowledged adds minus the counters' sum
+  std::uint64_t final_keys_checked = 0;
+  std::string first_problem;  // the first mismatch or loss, described
+};
+
+struct CellResult {
+  std::string strategy, workload;
+  int procs = 0;
+  int repetition = 0;
+  CellStatus status = CellStatus::ok;
+  std::string reason;  // why skipped or failed
+  double window_seconds = 0;
+  std::uint64_t ops = 0, gets = 0, puts = 0, adds = 0;
+  double cpu_seconds = 0;  // all workers
+  std::size_t batch = 0;
+  std::uint64_t clock_cost_ns = 0;
+  LatencySummary latency;  // open loop: from each batch's intended start
+  LatencySummary service_time;  // from each batch's actual start (= latency in closed loop)
+  std::uint64_t setup_ns = 0;
+  long coordinator_pss_kib = -1;
+  std::vector<long> helper_pss_kib;  // servers/owners the strategy started
+  std::vector<int> helper_cpus;  // where they were pinned (-1: not pinned)
+  std::uint64_t shared_bytes = 0;
+  CheckFigures check;
+  std::vector<ProcessFigures> per_process;
+  std::map<std::string, std::uint64_t> strategy_figures;  // Client::figures(), summed over workers
+
+  double ops_per_second() const { return window_seconds > 0 ? static_cast<double>(ops) / window_seconds : 0; }
+  double ns_per_op() const { return ops > 0 ? window_seconds * 1e9 / static_cast<double>(ops) : 0; }
+  double cpu_ns_per_op() const { return ops > 0 ? cpu_seconds * 1e9 / static_cast<double>(ops) : 0; }
+};
+
+}  // namespace sharebench
