@@ -239,7 +239,7 @@ TEST(Cli, RunPrintsTheTableAndWritesTheReport) {
   EXPECT_EQ(report["context"]["json_schema_version"], 1);
   EXPECT_EQ(report["context"]["partial"], false);
   EXPECT_GT(report["context"]["calibration"]["lookups_per_second"].get<double>(), 0);
-  ASSERT_EQ(report["benchmarks"].size(), 12u);  // 6 strategies x procs 1, 2
+  ASSERT_EQ(report["benchmarks"].size(), 22u);  // 11 strategies x procs 1, 2
   const auto& cell = report["benchmarks"][3];
   EXPECT_EQ(cell["name"], "mmap-table/read/procs:2");
   EXPECT_EQ(cell["status"], "ok");
