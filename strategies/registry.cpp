@@ -39,6 +39,10 @@ constexpr StrategyInfo kStrategies[] = {
      [](const StrategyOptions& o) { return make_python_strategy("py-queue", "py_queue", o); }},
     {"py-value-array", "Python: counters in multiprocessing.Array('q') under its lock; counters only",
      [](const StrategyOptions& o) { return make_python_strategy("py-value-array", "py_value_array", o); }},
+    {"py-lmdb", "Python: python3-lmdb in a private directory; MVCC reads, serialised write transactions",
+     [](const StrategyOptions& o) { return make_python_strategy("py-lmdb", "py_lmdb", o); }},
+    {"py-redis", "Python: python3-redis against a private redis-server on a Unix socket; GET, SET, INCRBY",
+     [](const StrategyOptions& o) { return make_python_strategy("py-redis", "py_redis", o); }},
 };
 
 }  // namespace

@@ -47,7 +47,7 @@ TEST_P(BadInputTest, ExitsTwoWithOneLine) {
 INSTANTIATE_TEST_SUITE_P(
     Cli, BadInputTest,
     ::testing::Values(
-        BadInput{"UnknownStrategy", {"--strategy", "bogus"}, "--strategy: unknown strategy 'bogus'; accepted: all, null, mmap-table, shm-map, socket-manager, queue-passing, redis, py-null, py-mmap-dict, py-manager, py-queue, py-value-array"},
+        BadInput{"UnknownStrategy", {"--strategy", "bogus"}, "--strategy: unknown strategy 'bogus'; accepted: all, null, mmap-table, shm-map, socket-manager, queue-passing, redis, py-null, py-mmap-dict, py-manager, py-queue, py-value-array, py-lmdb, py-redis"},
         BadInput{"UnknownWorkload", {"--workload", "bogus"}, "--workload: unknown workload 'bogus'; accepted: all, read, read-zipf, mixed, update, write, counter"},
         BadInput{"ProcsZero", {"--procs", "0"}, "--procs: '0' is out of range; accepted: 1 to 1024"},
         BadInput{"ProcsNegative", {"--procs", "-3"}, "--procs: '-3' is out of range; accepted: 1 to 1024"},
@@ -239,7 +239,7 @@ TEST(Cli, RunPrintsTheTableAndWritesTheReport) {
   EXPECT_EQ(report["context"]["json_schema_version"], 1);
   EXPECT_EQ(report["context"]["partial"], false);
   EXPECT_GT(report["context"]["calibration"]["lookups_per_second"].get<double>(), 0);
-  ASSERT_EQ(report["benchmarks"].size(), 22u);  // 11 strategies x procs 1, 2
+  ASSERT_EQ(report["benchmarks"].size(), 26u);  // 13 strategies x procs 1, 2
   const auto& cell = report["benchmarks"][3];
   EXPECT_EQ(cell["name"], "mmap-table/read/procs:2");
   EXPECT_EQ(cell["status"], "ok");
