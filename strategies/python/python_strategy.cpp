@@ -278,7 +278,11 @@ class PythonStrategy final : public Strategy {
       throw Unavailable(name_ + ": the Python module '" + missing + "' is not installed for " +
                         SHAREBENCH_PYTHON_EXECUTABLE + " (Debian package python3-" + package + ")");
     }
-    if (python::pending_not_implemented()) throw Unavailable(name_ + ": " + python::take_exception());
+    if (python::pending_not_implemented()) {  // the peer's reason, without the exception's name
+      constexpr std::string_view kType = "NotImplementedError: ";
+      const std::string why = python::take_exception();
+      throw Unavailable(name_ + ": " + (why.starts_with(kType) ? why.substr(kType.size()) : why));
+    }
     fail("prepare()");
   }
 

@@ -38,8 +38,8 @@ class Client:
 
 def prepare(entries, counters, prefix):
     if entries:
-        raise NotImplementedError("py-value-array holds only counters (multiprocessing.Array('q')), "
-                                  "and this workload has string values")
+        raise NotImplementedError("holds only counters (multiprocessing.Array('q')), and this workload "
+                                  "has string values")
     return State(counters)
 
 
