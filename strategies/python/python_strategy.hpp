@@ -14,8 +14,11 @@
 // the GIL held, so no lock the fork copies is held by a thread that the child lacks. Peers
 // keep the other half of the bargain: no Python thread runs in the coordinator at a fork (a
 // Manager or a Queue owner is started in prepare() as a process; a Queue is only put to by
-// workers, so its feeder thread lives in them), and nothing a worker uses was connected
-// before fork (connect() opens the worker's own connection).
+// workers, so its feeder thread lives in them). In every child the hooks also run
+// multiprocessing's after-fork hooks, what a multiprocessing.Process child gets, so a Manager
+// proxy or a Queue made in prepare() works in a worker; any other connection a peer opens
+// in connect(), never before fork. Tested: tests/python_test.cpp runs 100 cells in a row at
+// 1, 2, 4 and 8 procs and finds no hang, no process and no thread left behind.
 #pragma once
 
 #include <memory>
