@@ -87,6 +87,54 @@ def connect(state, worker):
   EXPECT_EQ(r.reason, "worker 0: " + peer.strategy() + ": BrokenPipeError: [Errno 32] Broken pipe");
 }
 
+// A peer with execute() gets the whole batch in one call, in order, and its results land in
+// the right ops.
+TEST_F(Python, ABatchGoesToExecuteInOneCallAndItsResultsComeBack) {
+  const PeerFile peer("batch", std::string(kProtocol) + R"(
+class Client:
+    preferred_batch = 8
+    def __init__(self, d):
+        self.d, self.calls = d, 0
+    def execute(self, ops):
+        self.calls += 1
+        out = []
+        for kind, key, arg in ops:
+            if kind == 0:
+                out.append(self.d.get(key) if key != b"calls" else str(self.calls).encode())
+            elif kind == 1:
+                self.d[key] = arg
+                out.append(None)
+            else:
+                self.d[key] = self.d.get(key, 0) + arg
+                out.append(self.d[key])
+        return out
+def connect(state, worker):
+    return Client(state)
+)");
+  Dataset d;
+  d.add("a", std::string("\0x", 2));
+  auto strategy = find_strategy(peer.strategy())->make(settings.strategy_options);
+  strategy->prepare(d);
+  auto client = strategy->connect(0);
+  EXPECT_EQ(client->preferred_batch(), 8u);
+  std::vector<Op> ops(5);
+  ops[0].key = "a";
+  ops[1].kind = OpKind::put, ops[1].key = "b", ops[1].value = "bee";
+  ops[2].key = "b";
+  ops[3].kind = OpKind::add, ops[3].key = "n", ops[3].delta = -4;
+  ops[4].key = "calls";
+  client->execute(ops);
+  EXPECT_TRUE(ops[0].found);
+  EXPECT_EQ(ops[0].result, std::string("\0x", 2));
+  EXPECT_EQ(ops[2].result, "bee");
+  EXPECT_EQ(ops[3].counter, -4);
+  EXPECT_EQ(ops[4].result, "1") << "one call for the batch";
+  std::string value;
+  EXPECT_FALSE(client->get("absent", value));
+  client.reset();
+  strategy->teardown();
+}
+
 TEST_F(Python, AMissingPackageSkipsTheCellNamingIt) {
   const PeerFile peer("needs_package", R"(
 def capabilities():
