@@ -18,6 +18,12 @@ std::string signal_name(int signal_number) {
   return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(signal_number);
 }
 
+namespace {
+ForkHooks g_fork_hooks;
+}  // namespace
+
+void set_fork_hooks(const ForkHooks& hooks) { g_fork_hooks = hooks; }
+
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   if (this != &other) {
     kill_and_reap();
@@ -30,9 +36,16 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
 
 pid_t ChildProcess::fork_child() {
   const pid_t parent = ::getpid();
+  if (g_fork_hooks.before != nullptr) g_fork_hooks.before();
   const pid_t pid = ::fork();
+  if (pid != 0 && g_fork_hooks.after_in_parent != nullptr) {
+    const int fork_errno = errno;  // the hook may clobber it
+    g_fork_hooks.after_in_parent();
+    errno = fork_errno;
+  }
   if (pid < 0) throw_errno("fork");
   if (pid == 0) {
+    if (g_fork_hooks.after_in_child != nullptr) g_fork_hooks.after_in_child();
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(3);  // the parent died before prctl took effect
     ::signal(SIGINT, SIG_IGN);

@@ -63,6 +63,17 @@ class ChildProcess {
   bool reaped_ = false;
 };
 
+// Code that must run around every fork sharebench makes while some library in this process
+// keeps state a plain fork() would corrupt (an embedded interpreter: PyOS_BeforeFork and
+// PyOS_AfterFork_*). One set per process, installed by that library; null members are
+// skipped. The harness forks only through ChildProcess, so it never names such a library.
+struct ForkHooks {
+  void (*before)() = nullptr;
+  void (*after_in_parent)() = nullptr;  // also when fork() failed
+  void (*after_in_child)() = nullptr;
+};
+void set_fork_hooks(const ForkHooks& hooks);
+
 // "SIGKILL" for 9.
 std::string signal_name(int signal_number);
 

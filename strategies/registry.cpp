@@ -6,6 +6,7 @@
 
 #include "strategies/mmap_table/mmap_table.hpp"
 #include "strategies/null/null_strategy.hpp"
+#include "strategies/python/python_strategy.hpp"
 #include "strategies/queue_passing/queue_passing.hpp"
 #include "strategies/redis/redis.hpp"
 #include "strategies/shm_map/shm_map.hpp"
@@ -32,11 +33,27 @@ std::span<const StrategyInfo> registered_strategies() {
        make_queue_passing_strategy},
       {"redis", "a Redis server holds the dict (private on a Unix socket, or --redis-url); GET, SET, INCRBY",
        make_redis_strategy, redis_options()},
+      // Python peers (strategies/python/peers/*.py) driven by the embedded interpreter.
+      {"py-null", "a Python peer that does nothing; measures the C++-to-Python bridge",
+       [](const StrategyOptions& o) { return make_python_strategy("py-null", "py_null", o); }},
+      {"py-mmap-dict", "Python: an immutable hash table in an anonymous mmap built before fork; reads only",
+       [](const StrategyOptions& o) { return make_python_strategy("py-mmap-dict", "py_mmap_dict", o); }},
+      {"py-manager", "Python: multiprocessing.Manager().dict(); d[k] += 1 as people write it (not atomic)",
+       [](const StrategyOptions& o) { return make_python_strategy("py-manager", "py_manager", o); }},
+      {"py-queue", "Python: multiprocessing.Queue to an owner process with a dict; one-way puts, atomic adds",
+       [](const StrategyOptions& o) { return make_python_strategy("py-queue", "py_queue", o); }},
+      {"py-value-array", "Python: counters in multiprocessing.Array('q') under its lock; counters only",
+       [](const StrategyOptions& o) { return make_python_strategy("py-value-array", "py_value_array", o); }},
+      {"py-lmdb", "Python: python3-lmdb in a private directory; MVCC reads, serialised write transactions",
+       [](const StrategyOptions& o) { return make_python_strategy("py-lmdb", "py_lmdb", o); }},
+      {"py-redis", "Python: python3-redis against a private redis-server on a Unix socket; GET, SET, INCRBY",
+       [](const StrategyOptions& o) { return make_python_strategy("py-redis", "py_redis", o); }},
   };
   return strategies;
 }
 
 const StrategyInfo* find_strategy(std::string_view name) {
+  if (const StrategyInfo* user = find_python_user_strategy(name)) return user;
   for (const StrategyInfo& info : registered_strategies()) {
     if (info.name == name) return &info;
   }

@@ -1,0 +1,94 @@
+"""py-queue: workers send requests on one multiprocessing.Queue to an owner process that
+holds a plain dict; replies come back on a Queue per worker.
+
+put is one-way; get and add wait for the reply, and add is atomic because the owner does
+one request at a time. The reply queues are made before fork (a Queue can be handed to a
+process only by inheritance), so at most MAX_WORKERS workers plus the checker. The
+coordinator never puts to a Queue: the feeder thread a put starts lives only in workers
+and the owner. close() flushes a worker's one-way puts before it exits.
+"""
+import multiprocessing
+import os
+import signal
+
+from _peer_util import die_with_parent, how_ended
+
+MAX_WORKERS = 64
+_GET, _PUT, _ADD = 0, 1, 2
+
+
+def capabilities():
+    return {"holds_data": True, "put": True, "add": True, "atomic_add": True}
+
+
+def _owner(data, requests, replies):
+    die_with_parent()
+    get = data.get
+    while True:
+        kind, worker, key, arg = requests.get()
+        if kind == _GET:
+            replies[worker].put(get(key))
+        elif kind == _PUT:
+            data[key] = arg
+        else:
+            value = data[key] = get(key, 0) + arg
+            replies[worker].put(value)
+
+
+class State:
+    def __init__(self, entries, counters):
+        ctx = multiprocessing.get_context("fork")
+        data = dict(entries)
+        data.update((c, 0) for c in counters)
+        self.requests = ctx.Queue()
+        self.replies = [ctx.Queue() for _ in range(MAX_WORKERS + 1)]
+        self.owner = ctx.Process(target=_owner, args=(data, self.requests, self.replies), daemon=True)
+        self.owner.start()
+
+
+class Client:
+    def __init__(self, state, worker):
+        if worker > MAX_WORKERS:
+            raise ValueError("py-queue has reply queues for %d workers" % MAX_WORKERS)
+        self.worker = worker
+        self.requests = state.requests
+        self.reply = state.replies[worker]
+
+    def get(self, key):
+        self.requests.put((_GET, self.worker, key, None))
+        return self.reply.get()
+
+    def put(self, key, value):
+        self.requests.put((_PUT, self.worker, key, value))
+
+    def add(self, key, delta):
+        self.requests.put((_ADD, self.worker, key, delta))
+        return self.reply.get()
+
+    def close(self):
+        self.requests.close()
+        self.requests.join_thread()
+
+
+def prepare(entries, counters, prefix):
+    return State(entries, counters)
+
+
+def connect(state, worker):
+    return Client(state, worker)
+
+
+def helpers(state):
+    return [state.owner.pid]
+
+
+def helper_failure(state):
+    return how_ended(state.owner, "owner")
+
+
+def teardown(state):
+    if state.owner.is_alive():
+        os.kill(state.owner.pid, signal.SIGKILL)
+    state.owner.join()
+    for q in [state.requests] + state.replies:
+        q.close()

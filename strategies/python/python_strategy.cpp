@@ -1,0 +1,403 @@
+// Python.h first: it sets feature macros the standard headers must see.
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "strategies/python/python_strategy.hpp"
+
+#include <sys/stat.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/error.hpp"
+#include "strategies/python/interpreter.hpp"
+
+namespace sharebench {
+namespace {
+
+using python::Gil;
+using python::Ref;
+
+Ref bytes_of(std::string_view s) {
+  return Ref(PyBytes_FromStringAndSize(s.data(), static_cast<Py_ssize_t>(s.size())));
+}
+
+// A peer's attribute, or an empty Ref (and no pending exception) if it has none.
+Ref optional_attr(PyObject* object, const char* name) {
+  Ref attr(PyObject_GetAttrString(object, name));
+  if (!attr) PyErr_Clear();
+  return attr;
+}
+
+// What a peer's get() returned: None (absent) or a bytes-like value, copied into `out`.
+// Returns false with a Python exception pending if it is neither.
+bool read_value(PyObject* value, std::string& out, bool& found) {
+  if (value == Py_None) {
+    found = false;
+    return true;
+  }
+  found = true;
+  if (PyBytes_Check(value)) {
+    out.assign(PyBytes_AS_STRING(value), static_cast<std::size_t>(PyBytes_GET_SIZE(value)));
+    return true;
+  }
+  Py_buffer view;
+  if (PyObject_GetBuffer(value, &view, PyBUF_SIMPLE) != 0) {
+    PyErr_Format(PyExc_TypeError, "get() returned %s, not bytes or None", Py_TYPE(value)->tp_name);
+    return false;
+  }
+  out.assign(static_cast<const char*>(view.buf), static_cast<std::size_t>(view.len));
+  PyBuffer_Release(&view);
+  return true;
+}
+
+bool read_counter(PyObject* value, std::int64_t& out) {
+  out = PyLong_AsLongLong(value);
+  return !(out == -1 && PyErr_Occurred());
+}
+
+class PythonClient final : public Client {
+ public:
+  PythonClient(std::string label, Ref client, const Capabilities& caps) : label_(std::move(label)), client_(std::move(client)) {
+    execute_ = optional_attr(client_.get(), "execute");
+    close_ = optional_attr(client_.get(), "close");
+    std::string lacking;
+    auto method = [&](const char* name, bool needed) {
+      Ref m = optional_attr(client_.get(), name);
+      if (!m && needed) lacking += std::string(lacking.empty() ? "" : ", ") + name + "()";
+      return m;
+    };
+    get_ = method("get", !execute_);
+    put_ = method("put", caps.put && !execute_);
+    add_ = method("add", caps.add && !execute_);
+    if (!lacking.empty()) throw Error(label_ + ": the client connect() returned lacks " + lacking);
+    if (Ref batch = optional_attr(client_.get(), "preferred_batch")) {
+      const long n = PyLong_AsLong(batch.get());
+      if (n < 1) throw Error(label_ + ": client.preferred_batch must be an int >= 1");
+      batch_ = static_cast<std::size_t>(n);
+    }
+  }
+  PythonClient(const PythonClient&) = delete;
+  PythonClient& operator=(const PythonClient&) = delete;
+
+  // close() lets a peer flush one-way writes (a Queue's feeder thread) before the worker exits.
+  ~PythonClient() override {
+    Gil gil;
+    if (close_) {
+      Ref r(PyObject_CallNoArgs(close_.get()));
+      if (!r) std::fprintf(stderr, "%s: close(): %s\n", label_.c_str(), python::take_exception().c_str());
+    }
+    get_ = Ref(), put_ = Ref(), add_ = Ref(), execute_ = Ref(), close_ = Ref(), client_ = Ref();
+  }
+
+  // Client still declares these pure; they go once it makes them conveniences over execute().
+  bool get(std::string_view key, std::string& value_out) override {
+    Op op;
+    op.key = key;
+    op.result.swap(value_out);
+    execute({&op, 1});
+    value_out.swap(op.result);
+    return op.found;
+  }
+  void put(std::string_view key, std::string_view value) override {
+    Op op;
+    op.kind = OpKind::put, op.key = key, op.value = value;
+    execute({&op, 1});
+  }
+  std::int64_t add(std::string_view key, std::int64_t delta) override {
+    Op op;
+    op.kind = OpKind::add, op.key = key, op.delta = delta;
+    execute({&op, 1});
+    return op.counter;
+  }
+
+  void execute(std::span<Op> ops) override {
+    Gil gil;
+    if (execute_) {
+      run_batch(ops);
+    } else {
+      for (Op& op : ops) run_one(op);
+    }
+  }
+  std::size_t preferred_batch() const override { return batch_; }
+
+ private:
+  [[noreturn]] void fail() const { throw Error(label_ + ": " + python::take_exception()); }
+
+  void run_one(Op& op) {
+    Ref key = bytes_of(op.key);
+    if (!key) fail();
+    switch (op.kind) {
+      case OpKind::get: {
+        if (!get_) throw Error(label_ + ": the client has no get()");
+        Ref r(PyObject_CallOneArg(get_.get(), key.get()));
+        if (!r || !read_value(r.get(), op.result, op.found)) fail();
+        break;
+      }
+      case OpKind::put: {
+        if (!put_) throw Error(label_ + ": the client has no put()");
+        Ref value = bytes_of(op.value);
+        if (!value) fail();
+        PyObject* args[] = {key.get(), value.get()};
+        Ref r(PyObject_Vectorcall(put_.get(), args, 2, nullptr));
+        if (!r) fail();
+        break;
+      }
+      case OpKind::add: {
+        if (!add_) throw Error(label_ + ": the client has no add()");
+        Ref delta(PyLong_FromLongLong(op.delta));
+        if (!delta) fail();
+        PyObject* args[] = {key.get(), delta.get()};
+        Ref r(PyObject_Vectorcall(add_.get(), args, 2, nullptr));
+        if (!r || !read_counter(r.get(), op.counter)) fail();
+        break;
+      }
+    }
+  }
+
+  // One call for the whole batch: execute([(kind, key, arg), ...]) -> [result, ...], kind 0
+  // get (arg None, result bytes or None), 1 put (arg the value), 2 add (arg the delta, result
+  // the new value).
+  void run_batch(std::span<Op> ops) {
+    Ref list(PyList_New(static_cast<Py_ssize_t>(ops.size())));
+    if (!list) fail();
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      const Op& op = ops[i];
+      Ref key = bytes_of(op.key);
+      Ref arg;
+      switch (op.kind) {
+        case OpKind::get:
+          arg = Ref(Py_NewRef(Py_None));
+          break;
+        case OpKind::put:
+          arg = bytes_of(op.value);
+          break;
+        case OpKind::add:
+          arg = Ref(PyLong_FromLongLong(op.delta));
+          break;
+      }
+      Ref kind(PyLong_FromLong(static_cast<long>(op.kind)));
+      if (!key || !arg || !kind) fail();
+      PyObject* tuple = PyTuple_Pack(3, kind.get(), key.get(), arg.get());
+      if (tuple == nullptr) fail();
+      PyList_SET_ITEM(list.get(), static_cast<Py_ssize_t>(i), tuple);  // steals the tuple
+    }
+    Ref results(PyObject_CallOneArg(execute_.get(), list.get()));
+    if (!results) fail();
+    Ref fast(PySequence_Fast(results.get(), "execute() must return a list"));
+    if (!fast) fail();
+    if (PySequence_Fast_GET_SIZE(fast.get()) != static_cast<Py_ssize_t>(ops.size())) {
+      throw Error(label_ + ": execute() returned " + std::to_string(PySequence_Fast_GET_SIZE(fast.get())) +
+                  " results for " + std::to_string(ops.size()) + " ops");
+    }
+    PyObject** items = PySequence_Fast_ITEMS(fast.get());
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      Op& op = ops[i];
+      if (op.kind == OpKind::get && !read_value(items[i], op.result, op.found)) fail();
+      if (op.kind == OpKind::add && !read_counter(items[i], op.counter)) fail();
+    }
+  }
+
+  std::string label_;  // the strategy's name; the runner puts "worker N: " in front
+  Ref client_, get_, put_, add_, execute_, close_;
+  std::size_t batch_ = 1;
+};
+
+class PythonStrategy final : public Strategy {
+ public:
+  // `module` is an importable name (a built-in peer) or, if `from_file`, a path.
+  PythonStrategy(std::string name, std::string_view module, bool from_file, std::string prefix)
+      : name_(std::move(name)), prefix_(std::move(prefix)) {
+    if (from_file) {
+      struct stat st;
+      if (::stat(std::string(module).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        throw Error(name_ + ": no such file: " + std::string(module));
+      }
+    }
+    python::ensure_interpreter();
+    Gil gil;
+    module_ = from_file ? import_file(module) : Ref(PyImport_ImportModule(std::string(module).c_str()));
+    if (!module_) fail("import");
+    std::string lacking;
+    for (const char* f : {"capabilities", "prepare", "connect", "teardown"}) {
+      Ref attr = optional_attr(module_.get(), f);
+      if (!attr || PyCallable_Check(attr.get()) == 0) lacking += std::string(lacking.empty() ? "" : ", ") + f + "()";
+    }
+    if (!lacking.empty()) {
+      throw Error(name_ + ": the module lacks " + lacking +
+                  " of the peer protocol (strategies/python/peers/README.md)");
+    }
+    Ref caps(PyObject_CallMethod(module_.get(), "capabilities", nullptr));
+    if (!caps || !PyDict_Check(caps.get())) {
+      if (caps) throw Error(name_ + ": capabilities() must return a dict");
+      fail("capabilities()");
+    }
+    auto flag = [&](const char* key, bool fallback) {
+      PyObject* v = PyDict_GetItemString(caps.get(), key);  // borrowed
+      return v == nullptr ? fallback : PyObject_IsTrue(v) == 1;
+    };
+    caps_ = {.holds_data = flag("holds_data", true), .put = flag("put", false), .add = flag("add", false),
+             .atomic_add = flag("atomic_add", false)};
+  }
+  PythonStrategy(const PythonStrategy&) = delete;
+  PythonStrategy& operator=(const PythonStrategy&) = delete;
+  ~PythonStrategy() override {
+    teardown();
+    Gil gil;
+    module_ = Ref();
+  }
+
+  Capabilities capabilities() const override { return caps_; }
+
+  void prepare(const Dataset& dataset) override {
+    Gil gil;
+    Ref entries(PyList_New(static_cast<Py_ssize_t>(dataset.size())));
+    Ref counters(PyList_New(static_cast<Py_ssize_t>(dataset.counters().size())));
+    if (!entries || !counters) fail("prepare()");
+    for (std::size_t i = 0; i < dataset.size(); ++i) {
+      Ref key = bytes_of(dataset.key(i));
+      Ref value = bytes_of(dataset.value(i));
+      PyObject* pair = key && value ? PyTuple_Pack(2, key.get(), value.get()) : nullptr;
+      if (pair == nullptr) fail("prepare()");
+      PyList_SET_ITEM(entries.get(), static_cast<Py_ssize_t>(i), pair);  // steals the pair
+    }
+    for (std::size_t i = 0; i < dataset.counters().size(); ++i) {
+      Ref key = bytes_of(dataset.counters()[i]);
+      if (!key) fail("prepare()");
+      PyList_SET_ITEM(counters.get(), static_cast<Py_ssize_t>(i), Py_NewRef(key.get()));
+    }
+    state_ = Ref(PyObject_CallMethod(module_.get(), "prepare", "OOs", entries.get(), counters.get(), prefix_.c_str()));
+    if (state_) return;
+    std::string missing;
+    if (python::pending_import_error(missing)) {
+      const std::string package = missing.substr(0, missing.find('.'));
+      PyErr_Clear();
+      throw Unavailable(name_ + ": the Python module '" + missing + "' is not installed for " +
+                        SHAREBENCH_PYTHON_EXECUTABLE + " (Debian package python3-" + package + ")");
+    }
+    if (python::pending_not_implemented()) {  // the peer's reason, without the exception's name
+      constexpr std::string_view kType = "NotImplementedError: ";
+      const std::string why = python::take_exception();
+      throw Unavailable(name_ + ": " + (why.starts_with(kType) ? why.substr(kType.size()) : why));
+    }
+    fail("prepare()");
+  }
+
+  std::unique_ptr<Client> connect(int worker) override {
+    Gil gil;
+    Ref client(PyObject_CallMethod(module_.get(), "connect", "Oi", state_ ? state_.get() : Py_None, worker));
+    if (!client) fail("connect()");
+    return std::make_unique<PythonClient>(name_, std::move(client), caps_);
+  }
+
+  void teardown() noexcept override {
+    Gil gil;
+    if (!state_) return;
+    Ref r(PyObject_CallMethod(module_.get(), "teardown", "O", state_.get()));
+    if (!r) std::fprintf(stderr, "%s: teardown(): %s\n", name_.c_str(), python::take_exception().c_str());
+    state_ = Ref();
+  }
+
+  // The peer's helper_failure(state), e.g. "owner exited: killed by signal 9 (SIGKILL)".
+  std::string helper_failure() override {
+    Gil gil;
+    Ref check = state_ ? optional_attr(module_.get(), "helper_failure") : Ref();
+    if (!check) return "";
+    Ref text(PyObject_CallOneArg(check.get(), state_.get()));
+    const char* utf8 = text ? PyUnicode_AsUTF8(text.get()) : nullptr;
+    if (utf8 == nullptr) return name_ + ": helper_failure(): " + python::take_exception();
+    return *utf8 == '\0' ? "" : name_ + ": " + utf8;
+  }
+
+  std::vector<pid_t> helper_processes() const override {
+    std::vector<pid_t> pids;
+    Gil gil;
+    Ref helpers = state_ ? optional_attr(module_.get(), "helpers") : Ref();
+    if (!helpers) return pids;
+    Ref list(PyObject_CallOneArg(helpers.get(), state_.get()));
+    Ref fast(list ? PySequence_Fast(list.get(), "helpers() must return a list of pids") : nullptr);
+    if (!fast) fail("helpers()");
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(fast.get()); ++i) {
+      pids.push_back(static_cast<pid_t>(PyLong_AsLong(PySequence_Fast_GET_ITEM(fast.get(), i))));
+    }
+    return pids;
+  }
+
+ private:
+  [[noreturn]] void fail(const char* where) const {
+    throw Error(name_ + ": " + where + ": " + python::take_exception());
+  }
+
+  // Runs the file as a module registered in sys.modules (so pickle finds its classes).
+  Ref import_file(std::string_view path) {
+    const std::string module_name = "sharebench_user_peer_" + std::to_string(reinterpret_cast<std::uintptr_t>(this));
+    Ref util(PyImport_ImportModule("importlib.util"));
+    Ref spec(util ? PyObject_CallMethod(util.get(), "spec_from_file_location", "ss", module_name.c_str(),
+                                        std::string(path).c_str())
+                  : nullptr);
+    if (!spec || spec.get() == Py_None) {
+      if (spec) throw Error(name_ + ": cannot load " + std::string(path) + " as a Python module");
+      return Ref();
+    }
+    Ref module(PyObject_CallMethod(util.get(), "module_from_spec", "O", spec.get()));
+    if (!module || PyDict_SetItemString(PyImport_GetModuleDict(), module_name.c_str(), module.get()) != 0) return Ref();
+    Ref loader(PyObject_GetAttrString(spec.get(), "loader"));
+    Ref done(loader ? PyObject_CallMethod(loader.get(), "exec_module", "O", module.get()) : nullptr);
+    if (!done) return Ref();
+    return module;
+  }
+
+  std::string name_;
+  std::string prefix_;
+  Ref module_;
+  Ref state_;  // what prepare() returned; empty before prepare() and after teardown()
+  Capabilities caps_;
+};
+
+// `python:PATH` rows. A row's factory is a plain function pointer, so each slot has its own.
+constexpr std::size_t kUserSlots = 8;
+struct UserSlot {
+  std::string name;
+  StrategyInfo info;
+};
+std::array<UserSlot, kUserSlots> g_user_slots;
+std::size_t g_user_slots_used = 0;
+
+template <std::size_t I>
+std::unique_ptr<Strategy> make_user(const StrategyOptions& options) {
+  const std::string& name = g_user_slots[I].name;
+  return std::make_unique<PythonStrategy>(name, std::string_view(name).substr(7), true, options.object_prefix);
+}
+
+template <std::size_t... I>
+constexpr std::array<std::unique_ptr<Strategy> (*)(const StrategyOptions&), kUserSlots> user_factories(
+    std::index_sequence<I...>) {
+  return {make_user<I>...};
+}
+
+}  // namespace
+
+std::unique_ptr<Strategy> make_python_strategy(std::string_view name, std::string_view module,
+                                               const StrategyOptions& options) {
+  return std::make_unique<PythonStrategy>(std::string(name), module, false, options.object_prefix);
+}
+
+const StrategyInfo* find_python_user_strategy(std::string_view name) {
+  constexpr std::string_view kPrefix = "python:";
+  if (!name.starts_with(kPrefix) || name.size() == kPrefix.size()) return nullptr;
+  for (std::size_t i = 0; i < g_user_slots_used; ++i) {
+    if (g_user_slots[i].name == name) return &g_user_slots[i].info;
+  }
+  if (g_user_slots_used == kUserSlots) return nullptr;
+  static constexpr auto kFactories = user_factories(std::make_index_sequence<kUserSlots>{});
+  UserSlot& slot = g_user_slots[g_user_slots_used];
+  slot.name = std::string(name);
+  slot.info = {slot.name, "your own Python peer module (the py-* protocol)", kFactories[g_user_slots_used]};
+  ++g_user_slots_used;
+  return &slot.info;
+}
+
+}  // namespace sharebench
