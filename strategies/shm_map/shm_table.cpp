@@ -7,6 +7,7 @@
 #include <cstring>
 #include <new>
 
+#include "common/cpu.hpp"
 #include "common/error.hpp"
 #include "common/hash.hpp"
 
@@ -43,8 +44,6 @@ void store_bytes(char* dst, std::string_view bytes, std::uint64_t padded_size) {
     store_word(dst + i * 8, i * 8 < bytes.size() ? word_of(bytes, i) : 0);
   }
 }
-
-void cpu_relax() { __builtin_ia32_pause(); }
 
 }  // namespace
 
