@@ -5,16 +5,14 @@
 #include <utility>
 
 #include "common/hash.hpp"
+#include "common/hash_table.hpp"
 #include "strategies/socket_manager/wire.hpp"
 
 namespace sharebench::socket_manager {
 namespace {
 
-constexpr std::uint64_t kOffsetMask = (std::uint64_t{1} << 48) - 1;
 constexpr std::size_t kRecordHeader = 12;
 constexpr std::uint64_t kSeed = 0x736f636b65746d67ULL;
-
-std::uint64_t fingerprint(std::uint64_t hash) { return hash >> 48; }
 
 std::uint32_t load32(const char* p) {
   std::uint32_t v;
@@ -44,8 +42,8 @@ const std::uint64_t* Dictionary::find_slot(std::string_view key, std::uint64_t h
   for (std::uint64_t i = h & mask_;; i = (i + 1) & mask_) {
     const std::uint64_t word = slots_[i];
     if (word == 0) return &slots_[i];
-    if (fingerprint(word) != fingerprint(h)) continue;
-    const char* record = arena_.data() + (word & kOffsetMask) - 1;
+    if (!slot_word::matches(word, h)) continue;
+    const char* record = arena_.data() + slot_word::position(word);
     const std::uint32_t key_size = load32(record);
     if (key_size == key.size() && std::memcmp(record + kRecordHeader, key.data(), key_size) == 0) return &slots_[i];
   }
@@ -56,13 +54,13 @@ std::uint64_t* Dictionary::find_slot(std::string_view key, std::uint64_t h) {
 }
 
 std::string_view Dictionary::value_at(std::uint64_t word) const {
-  const char* record = arena_.data() + (word & kOffsetMask) - 1;
+  const char* record = arena_.data() + slot_word::position(word);
   return {record + kRecordHeader + load32(record), load32(record + 4)};
 }
 
 void Dictionary::store(std::uint64_t* slot, std::string_view key, std::uint64_t h, std::string_view value) {
   if (*slot != 0) {
-    char* record = arena_.data() + (*slot & kOffsetMask) - 1;
+    char* record = arena_.data() + slot_word::position(*slot);
     if (value.size() <= load32(record + 8)) {  // fits the record's capacity: in place
       std::memcpy(record + kRecordHeader + key.size(), value.data(), value.size());
       store32(record + 4, static_cast<std::uint32_t>(value.size()));
@@ -82,7 +80,7 @@ void Dictionary::store(std::uint64_t* slot, std::string_view key, std::uint64_t 
   store32(record + 8, capacity);
   std::memcpy(record + kRecordHeader, key.data(), key.size());
   std::memcpy(record + kRecordHeader + key.size(), value.data(), value.size());
-  *slot = fingerprint(h) << 48 | (offset + 1);
+  *slot = slot_word::make(h, offset);
   if (2 * size_ > slots_.size()) grow();
 }
 
@@ -92,7 +90,7 @@ void Dictionary::grow() {
   mask_ = slots_.size() - 1;
   for (const std::uint64_t word : old) {
     if (word == 0) continue;
-    const char* record = arena_.data() + (word & kOffsetMask) - 1;
+    const char* record = arena_.data() + slot_word::position(word);
     const std::uint64_t h = hash({record + kRecordHeader, load32(record)});
     std::uint64_t i = h & mask_;
     while (slots_[i] != 0) i = (i + 1) & mask_;
@@ -114,7 +112,7 @@ void Dictionary::put(std::string_view key, std::string_view value) {
 
 void Dictionary::prefetch(std::uint64_t h) const {
   const std::uint64_t word = slots_[h & mask_];
-  if (word != 0 && fingerprint(word) == fingerprint(h)) __builtin_prefetch(arena_.data() + (word & kOffsetMask) - 1);
+  if (word != 0 && slot_word::matches(word, h)) __builtin_prefetch(arena_.data() + slot_word::position(word));
 }
 
 void Dictionary::handle(std::span<const std::string_view> frames, std::string& out, bool length_prefix,

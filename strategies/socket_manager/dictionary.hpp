@@ -43,7 +43,7 @@ class Dictionary {
   void prefetch(std::uint64_t hash) const;
 
   const Dataset& initial_;
-  // 0: empty, else (16-bit fingerprint << 48) | (record offset + 1); load at most 1/2.
+  // Slot words (common/hash_table.hpp) of record offsets; load at most 1/2.
   std::vector<std::uint64_t> slots_;
   std::uint64_t mask_ = 0;
   std::string arena_;  // records: u32 key size, u32 value size, u32 capacity, key, value
