@@ -41,7 +41,7 @@
 #include "common/cpu.hpp"
 #include "common/os.hpp"
 #include "harness/workload.hpp"
-#include "strategies/queue_passing/dictionary.hpp"
+#include "strategies/common/dictionary.hpp"
 #include "strategies/queue_passing/message.hpp"
 #include "strategies/queue_passing/queue_passing.hpp"
 #include "strategies/queue_passing/queues.hpp"

@@ -9,7 +9,6 @@
 #include "common/error.hpp"
 #include "common/helper_process.hpp"
 #include "common/os.hpp"
-#include "strategies/queue_passing/dictionary.hpp"
 #include "strategies/queue_passing/message.hpp"
 #include "strategies/queue_passing/owner.hpp"
 #include "strategies/queue_passing/queues.hpp"
@@ -243,13 +242,11 @@ class QueuePassingStrategy final : public Strategy {
     shared_area_ = Mapping::shared_anonymous(sizeof(SharedState));
     shared_ = new (shared_area_.data()) SharedState;
     const std::size_t message_size = kHeaderSize + capacity_;
-    // Built here, before the fork, and inherited by the owner; the coordinator's copy is
-    // unmapped when `dictionary` goes out of scope (see dictionary.hpp).
-    Dictionary dictionary(dataset);
     requests_ = Queue::create(request_queue_name(prefix_), request_depth_for(message_size), message_size);
     owner_settings_ = OwnerSettings{prefix_, capacity_, kReplyDeadline, kOwnerSpin};
     owner_ = HelperProcess::fork("queue-passing", "owner", kOwnerStartTimeout,
-                                 [this, &dictionary](HelperProcess::Child& child) {
+                                 [this, &dataset](HelperProcess::Child& child) {
+                                   Dictionary dictionary(dataset);
                                    child.ready();
                                    return run_owner(requests_, dictionary, owner_settings_, *shared_);
                                  });

@@ -131,7 +131,8 @@ class SocketManagerStrategy final : public Strategy {
     server_ = HelperProcess::fork("socket-manager", "server", kServerStartTimeout,
                                   [&dataset, transport = transport_, &address = address_](HelperProcess::Child& child) {
                                     Dictionary dictionary(dataset);
-                                    run_server(dictionary, transport, address, child.stop_fd(),
+                                    Handler handler(dictionary);
+                                    run_server(handler, transport, address, child.stop_fd(),
                                                [&child](const std::string& error) { child.ready(error); });
                                     return 0;
                                   });
@@ -185,8 +186,9 @@ int serve_socket_manager(const Dataset& dataset, const StrategyOptions& options)
   ::sigaction(SIGINT, &action, nullptr);
   ::sigaction(SIGTERM, &action, nullptr);
   Dictionary dictionary(dataset);
+  Handler handler(dictionary);
   std::string failure;
-  run_server(dictionary, transport, address, stop_read.get(), [&](const std::string& error) {
+  run_server(handler, transport, address, stop_read.get(), [&](const std::string& error) {
     failure = error;
     if (error.empty()) {
       std::cerr << "sharebench serve: listening on " << options.endpoint << " (" << dictionary.size()
@@ -198,7 +200,7 @@ int serve_socket_manager(const Dataset& dataset, const StrategyOptions& options)
     std::cerr << "sharebench: " << failure << '\n';
     return 1;
   }
-  std::cerr << "sharebench serve: stopped (" << dictionary.bad_frames() << " malformed frames refused)\n";
+  std::cerr << "sharebench serve: stopped (" << handler.bad_frames() << " malformed frames refused)\n";
   return 0;
 }
 
