@@ -69,26 +69,13 @@ class MmapTableClient final : public Client {
 
   explicit MmapTableClient(const TableView& view) : view_(view) {}
 
-  bool get(std::string_view key, std::string& value_out) override {
-    std::string_view value;
-    if (!view_.find(key, value)) return false;
-    value_out.assign(value);
-    return true;
-  }
-  void put(std::string_view, std::string_view) override {
-    throw Error("mmap-table is immutable: put is not supported");
-  }
-  std::int64_t add(std::string_view, std::int64_t) override {
-    throw Error("mmap-table is immutable: add is not supported");
-  }
-
   // Overlaps the cache misses of independent lookups (apply_prefetched): one lookup alone
   // waits for two misses in a row; a batch waits for about two in all.
   void execute(std::span<Op> ops) override {
     apply_prefetched(view_, ops.size(), [ops](std::size_t i) { return ops[i].key; },
                      [this, ops](std::size_t i, std::uint64_t hash) {
                        Op& op = ops[i];
-                       if (op.kind != OpKind::get) throw Error("mmap-table is immutable: only get");
+                       if (op.kind != OpKind::get) unsupported(op.kind);
                        std::string_view value;
                        op.found = view_.find_hashed(op.key, hash, value);
                        if (op.found) op.result.assign(value);
@@ -97,6 +84,10 @@ class MmapTableClient final : public Client {
   std::size_t preferred_batch() const override { return kPreferredBatch; }
 
  private:
+  [[noreturn]] static void unsupported(OpKind kind) {
+    throw Error(std::string("mmap-table is immutable: ") + (kind == OpKind::put ? "put" : "add") + " is not supported");
+  }
+
   TableView view_;
 };
 

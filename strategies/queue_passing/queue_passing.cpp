@@ -36,31 +36,11 @@ class QueuePassingClient final : public Client {
         in_(kHeaderSize + payload_capacity),
         pending_(kReplyDepth) {}
 
-  bool get(std::string_view key, std::string& value_out) override {
-    Op op;
-    op.kind = OpKind::get;
-    op.key = key;
-    op.result.swap(value_out);  // keep the caller's capacity
-    execute(std::span<Op>(&op, 1));
-    value_out.swap(op.result);
-    return op.found;
-  }
-
-  void put(std::string_view key, std::string_view value) override { send(MessageKind::put, key, value); }
-
-  std::int64_t add(std::string_view key, std::int64_t delta) override {
-    Op op;
-    op.kind = OpKind::add;
-    op.key = key;
-    op.delta = delta;
-    execute(std::span<Op>(&op, 1));
-    return op.counter;
-  }
-
   // Sends every request of the batch in order (so a worker's puts and gets reach the owner in
   // the order it issued them), with at most kReplyDepth gets/adds awaiting their reply, and
   // collects the replies, matched to their operation by request id.
   void execute(std::span<Op> ops) override {
+    outstanding_ = 0;  // a batch that threw is abandoned with the requests it left unanswered
     for (std::size_t i = 0; i < ops.size(); ++i) {
       Op& op = ops[i];
       switch (op.kind) {

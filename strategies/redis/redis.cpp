@@ -59,20 +59,8 @@ class RedisClient final : public Client {
   RedisClient(Connection connection, const std::string& prefix, std::size_t pipeline)
       : connection_(std::move(connection)), keys_(prefix), pipeline_(pipeline) {}
 
-  bool get(std::string_view key, std::string& value_out) override {
-    const Reply reply = connection_.command({"GET", keys_(key)});
-    if (reply->type == REDIS_REPLY_NIL) return false;
-    value_out.assign(reply->str, reply->len);
-    return true;
-  }
-  void put(std::string_view key, std::string_view value) override { connection_.command({"SET", keys_(key), value}); }
-  std::int64_t add(std::string_view key, std::int64_t delta) override {
-    return integer_of(connection_.command({"INCRBY", keys_(key), decimal(delta)}));
-  }
-
   // Up to `pipeline` commands per round trip; Redis answers them in order.
   void execute(std::span<Op> ops) override {
-    if (pipeline_ == 1) return Client::execute(ops);
     for (std::size_t base = 0; base < ops.size(); base += pipeline_) {
       const std::size_t n = std::min(pipeline_, ops.size() - base);
       for (std::size_t i = 0; i < n; ++i) {

@@ -26,10 +26,6 @@ class ShmMapClient final : public Client {
     throw Error("shm-map: cannot open segment '" + name + "': " + e.what());
   }
 
-  bool get(std::string_view key, std::string& value_out) override { return table_.get(key, value_out); }
-  void put(std::string_view key, std::string_view value) override { table_.put(key, value); }
-  std::int64_t add(std::string_view key, std::int64_t delta) override { return table_.add(key, delta); }
-
   // Overlaps the cache misses of the batch's lookups (apply_prefetched), then runs the
   // operations in order.
   void execute(std::span<Op> ops) override {
