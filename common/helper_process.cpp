@@ -31,6 +31,7 @@ std::string ms_text(milliseconds ms) { return std::to_string(ms.count()) + " ms"
 }  // namespace
 
 void HelperProcess::Child::ready(std::string_view refusal) {
+  if (!ready_) return;
   std::string message(1, refusal.empty() ? kReady : kRefused);
   message.append(refusal);
   for (std::size_t sent = 0; sent < message.size();) {

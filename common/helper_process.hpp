@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -24,8 +25,8 @@ class HelperProcess {
   // A forked helper's side of the process.
   class Child {
    public:
-    // Tells the parent, once, that the helper serves (no argument), or why it cannot (one line
-    // for the user: "cannot bind ipc://...: Address already in use").
+    // Tells the parent that the helper serves (no argument), or why it cannot (one line for
+    // the user: "cannot bind ipc://...: Address already in use"). Only the first call counts.
     void ready(std::string_view refusal = {});
     // Readable once the parent stops the helper: a helper polling descriptors watches it.
     int stop_fd() const { return stop_.get(); }
@@ -41,16 +42,22 @@ class HelperProcess {
   // A helper still running is killed (SIGKILL) and reaped, by its ChildProcess.
   ~HelperProcess() = default;
 
-  // Forks a child that runs body(Child&) and exits with what it returns (1 if it throws).
-  // Returns once the child called ready(). Throws Error("<strategy>: <role> <why>") if it
-  // refused, exited or was not ready within `timeout`; it is then killed and reaped.
+  // Forks a child that runs body(Child&) and exits with what it returns (1 if it throws; an
+  // exception before ready() is its refusal). Returns once the child called ready(). Throws
+  // Error("<strategy>: <role> <why>") if it refused, exited or was not ready within
+  // `timeout`; it is then killed and reaped.
   template <typename Body>
   static HelperProcess fork(std::string strategy, std::string role, std::chrono::milliseconds timeout, Body body) {
     HelperProcess helper(std::move(strategy), std::move(role));
     Child child = helper.open_channels();
     helper.child_ = ChildProcess::spawn([&helper, &child, &body]() -> int {
       helper.close_channels();  // the parent's ends, in the child
-      return body(child);
+      try {
+        return body(child);
+      } catch (const std::exception& e) {
+        child.ready(e.what());
+        throw;
+      }
     });
     child = Child();  // the child's ends, in the parent: its death now reads as end of file
     helper.await_ready(timeout);
