@@ -9,7 +9,7 @@
 //       build tables, create shared memory,
 //       start server/owner processes
 //                            fork N workers ->  c = s->connect(worker)   after fork
-//                                               c->execute(batch)    the measured loop
+//                                               c->execute(batch)        the measured loop
 //                                               c.reset(); _exit()       never returns
 //                            reap workers
 //                            (optionally fork one checker process that connects as worker N
@@ -144,7 +144,8 @@ class Strategy {
     (void)datasets;
     return {};
   }
-  // In the coordinator, before fork: build, create, preload, start helper processes.
+  // In the coordinator, before fork: build, create, preload, start helper processes (a
+  // HelperProcess, common/helper_process.hpp: ready before this returns, reaped by teardown).
   virtual void prepare(const Dataset& dataset) = 0;
   // In a worker, after fork. `worker` is 0..N-1 (N for the final checker).
   virtual std::unique_ptr<Client> connect(int worker) = 0;
