@@ -6,7 +6,8 @@
 #include <vector>
 
 #include "harness/workload.hpp"
-#include "strategies/socket_manager/dictionary.hpp"
+#include "strategies/common/dictionary.hpp"
+#include "strategies/socket_manager/handler.hpp"
 #include "strategies/socket_manager/wire.hpp"
 
 namespace sharebench {
@@ -55,6 +56,7 @@ void BM_DictionaryHandleBatch(benchmark::State& state) {
   spec.keys = static_cast<std::uint64_t>(state.range(0));
   const Dataset dataset = build_dataset(spec);
   Dictionary dictionary(dataset);
+  Handler handler(dictionary);
   const OpSchedule schedule(spec, 1);
   std::vector<std::string> frames;
   for (std::size_t i = 0; i < 4096; ++i) {
@@ -70,7 +72,7 @@ void BM_DictionaryHandleBatch(benchmark::State& state) {
       next = (next + 1) & 4095;
     }
     out.clear();
-    dictionary.handle(batch, out, true);
+    handler.handle(batch, out, true);
     benchmark::DoNotOptimize(out.data());
   }
   state.SetItemsProcessed(state.iterations() * 16);

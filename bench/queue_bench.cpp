@@ -38,9 +38,10 @@
 #include <vector>
 
 #include "common/child_process.hpp"
+#include "common/cpu.hpp"
 #include "common/os.hpp"
 #include "harness/workload.hpp"
-#include "strategies/queue_passing/dictionary.hpp"
+#include "strategies/common/dictionary.hpp"
 #include "strategies/queue_passing/message.hpp"
 #include "strategies/queue_passing/queue_passing.hpp"
 #include "strategies/queue_passing/queues.hpp"
@@ -60,7 +61,7 @@ class Placement {
     int client_cpu = 0, server_cpu = 0;
     if (cpus == nullptr || std::sscanf(cpus, "%d,%d", &client_cpu, &server_cpu) != 2) return;
     ::sched_getaffinity(0, sizeof saved_, &saved_);
-    pinned_ = pin(0, client_cpu) && pin(server, server_cpu);
+    pinned_ = pin_thread(0, client_cpu) && pin_process(server, server_cpu);
   }
   ~Placement() {
     if (pinned_) ::sched_setaffinity(0, sizeof saved_, &saved_);
@@ -69,12 +70,6 @@ class Placement {
   Placement& operator=(const Placement&) = delete;
 
  private:
-  static bool pin(pid_t pid, int cpu) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    return ::sched_setaffinity(pid, sizeof set, &set) == 0;
-  }
   cpu_set_t saved_{};
   bool pinned_ = false;
 };

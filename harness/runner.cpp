@@ -8,12 +8,12 @@
 #include <algorithm>
 #include <cstring>
 #include <exception>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <thread>
 
 #include "common/child_process.hpp"
+#include "common/cpu.hpp"
 #include "common/error.hpp"
 #include "common/os.hpp"
 #include "harness/shared_area.hpp"
@@ -108,7 +108,7 @@ class CellExecution {
     std::size_t placed = 0;  // helpers first, then workers
     for (pid_t helper : strategy_.helper_processes()) {
       const int cpu = cpu_for(settings_.pin, placed++, cpus);
-      pin_process(helper, cpu);
+      if (cpu >= 0) pin_process(helper, cpu);  // best effort: a thread may be ending
       result_.helper_cpus.push_back(cpu);
     }
     result_.per_process.resize(static_cast<std::size_t>(cell_.procs));
@@ -269,18 +269,6 @@ class CellExecution {
     s.mean = h.mean();
     s.timed_ops = h.count();
     return s;
-  }
-
-  // Pins every thread of a helper process (a server may run more than one).
-  static void pin_process(pid_t pid, int cpu) {
-    if (cpu < 0) return;
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    std::error_code ec;
-    for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-      ::sched_setaffinity(std::stoi(task.path().filename().string()), sizeof set, &set);
-    }
   }
 
   void run_checker(const Capabilities& caps) {

@@ -1,10 +1,5 @@
 #include "harness/shared_area.hpp"
 
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
-#include <ctime>
 #include <new>
 
 namespace sharebench {
@@ -31,16 +26,6 @@ SharedArea::SharedArea(int procs, std::uint64_t tracked_keys) : tracked_keys_(tr
 void SharedArea::set_phase(Phase phase) {
   control_->phase.store(phase, std::memory_order_release);
   futex_wake_all(&control_->phase);
-}
-
-void futex_wait(const void* word, std::uint32_t expected, std::chrono::milliseconds timeout) {
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
-  timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
-  ::syscall(SYS_futex, word, FUTEX_WAIT, expected, &ts, nullptr, 0);
-}
-
-void futex_wake_all(const void* word) {
-  ::syscall(SYS_futex, word, FUTEX_WAKE, INT32_MAX, nullptr, nullptr, 0);
 }
 
 }  // namespace sharebench

@@ -8,10 +8,10 @@
 #pragma once
 
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <span>
 
+#include "common/futex.hpp"
 #include "common/os.hpp"
 #include "harness/histogram.hpp"
 
@@ -82,9 +82,5 @@ class SharedArea {
   std::uint64_t* last_written_;
   std::uint64_t tracked_keys_;
 };
-
-// Futex wait/wake on a 32-bit word in shared memory (process-shared, not private).
-void futex_wait(const void* word, std::uint32_t expected, std::chrono::milliseconds timeout);
-void futex_wake_all(const void* word);
 
 }  // namespace sharebench

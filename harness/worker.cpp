@@ -1,6 +1,5 @@
 #include "harness/worker.hpp"
 
-#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/cpu.hpp"
 #include "common/error.hpp"
 #include "common/hash.hpp"
 
@@ -53,11 +53,7 @@ void wait_for_phase(const ControlBlock& control, Phase at_least, pid_t coordinat
 }
 
 void pin_to(int cpu) {
-  if (cpu < 0) return;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  if (::sched_setaffinity(0, sizeof set, &set) != 0) throw Error("cannot pin to CPU " + std::to_string(cpu));
+  if (cpu >= 0 && !pin_thread(0, cpu)) throw Error("cannot pin to CPU " + std::to_string(cpu));
 }
 
 class Worker {

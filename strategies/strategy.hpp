@@ -9,7 +9,7 @@
 //       build tables, create shared memory,
 //       start server/owner processes
 //                            fork N workers ->  c = s->connect(worker)   after fork
-//                                               c->get/put/add/execute   the measured loop
+//                                               c->execute(batch)        the measured loop
 //                                               c.reset(); _exit()       never returns
 //                            reap workers
 //                            (optionally fork one checker process that connects as worker N
@@ -77,21 +77,25 @@ struct Op {
 class Client {
  public:
   virtual ~Client() = default;
-  // Copies the value of `key` into value_out and returns true, or returns false if absent.
-  virtual bool get(std::string_view key, std::string& value_out) = 0;
-  // Inserts or overwrites. Throws if the strategy cannot (immutable, or out of space).
-  virtual void put(std::string_view key, std::string_view value) = 0;
-  // Adds delta to the signed 64-bit counter at key and returns the new value. A counter is a
-  // key created by Dataset::add_counter(); its stored representation is the strategy's own.
-  virtual std::int64_t add(std::string_view key, std::int64_t delta) = 0;
 
-  // Runs a batch of operations and returns when every one has completed. The default runs
-  // them one by one; strategies override it to overlap them (prefetching, pipelining). The
-  // runner calls this, so its virtual call is paid once per batch, not once per operation.
-  virtual void execute(std::span<Op> ops);
+  // The one data path: runs a batch of operations in order and returns when every one has
+  // completed, its outputs filled. A strategy overlaps them as it can (prefetching,
+  // pipelining). The runner calls it, so its virtual call is paid once per batch, not once
+  // per operation. Throws if the strategy cannot do an operation (a put on an immutable
+  // table, a full segment).
+  virtual void execute(std::span<Op> ops) = 0;
   // The batch size this client works best with (its pipeline depth, say). The runner uses it
   // unless the user forces --batch.
   virtual std::size_t preferred_batch() const { return 1; }
+
+  // Conveniences, each a batch of one through execute(), for the final-state checker and tests.
+  // Copies the value of `key` into value_out and returns true, or returns false if absent.
+  bool get(std::string_view key, std::string& value_out);
+  // Inserts or overwrites.
+  void put(std::string_view key, std::string_view value);
+  // Adds delta to the signed 64-bit counter at key and returns the new value. A counter is a
+  // key created by Dataset::add_counter(); its stored representation is the strategy's own.
+  std::int64_t add(std::string_view key, std::int64_t delta);
 
   // Counts this client kept that tell how the strategy behaved (queue-full waits, read
   // retries), read once after the window; the runner sums them over workers and reports
@@ -144,7 +148,8 @@ class Strategy {
     (void)datasets;
     return {};
   }
-  // In the coordinator, before fork: build, create, preload, start helper processes.
+  // In the coordinator, before fork: build, create, preload, start helper processes (a
+  // HelperProcess, common/helper_process.hpp: ready before this returns, reaped by teardown).
   virtual void prepare(const Dataset& dataset) = 0;
   // In a worker, after fork. `worker` is 0..N-1 (N for the final checker).
   virtual std::unique_ptr<Client> connect(int worker) = 0;

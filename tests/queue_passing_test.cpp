@@ -163,7 +163,7 @@ TEST_F(QueuePassingTest, AnOversizeDatasetIsRejectedInPrepareWithItsMessage) {
 
 TEST_F(QueuePassingTest, APrepareThatThrowsHalfwayLeavesNothingAndRemovesNothingItDidNotCreate) {
   // Somebody else's object already has the request queue's name: prepare() must fail on it,
-  // clean up what it made (the owner's dictionary, shared state) and leave that object alone.
+  // clean up what it made (its shared state) and leave that object alone.
   const std::string name = "/" + options.object_prefix + "-qp-req";
   const int fd = ::shm_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600);
   ASSERT_GE(fd, 0);

@@ -35,9 +35,6 @@ class CountingStrategy final : public Strategy {
   std::unique_ptr<Client> connect(int worker) override {
     struct Counter final : Client {
       std::atomic<std::uint64_t>* count;
-      bool get(std::string_view, std::string&) override { return false; }
-      void put(std::string_view, std::string_view) override {}
-      std::int64_t add(std::string_view, std::int64_t d) override { return d; }
       void execute(std::span<Op> ops) override { count->fetch_add(ops.size(), std::memory_order_relaxed); }
     };
     auto c = std::make_unique<Counter>();
@@ -58,9 +55,6 @@ class FaultyStrategy final : public Strategy {
     struct Faulty final : Client {
       int worker = 0;
       int batches = 0;
-      bool get(std::string_view, std::string&) override { return false; }
-      void put(std::string_view, std::string_view) override {}
-      std::int64_t add(std::string_view, std::int64_t) override { return 0; }
       void execute(std::span<Op>) override {
         if (worker != 1 || ++batches < 10) return;  // a few trivial batches: any machine gets there
         if constexpr (kFault == Fault::kill) ::raise(SIGKILL);
@@ -229,11 +223,11 @@ class LossyStrategy final : public Strategy {
     struct Lossy final : Client {
       std::unique_ptr<Client> inner;
       int puts = 0;
-      bool get(std::string_view k, std::string& v) override { return inner->get(k, v); }
-      void put(std::string_view k, std::string_view v) override {
-        if (++puts % 50 != 0) inner->put(k, v);
+      void execute(std::span<Op> ops) override {
+        for (Op& op : ops) {
+          if (op.kind != OpKind::put || ++puts % 50 != 0) inner->execute(std::span<Op>(&op, 1));
+        }
       }
-      std::int64_t add(std::string_view k, std::int64_t d) override { return inner->add(k, d); }
     };
     auto c = std::make_unique<Lossy>();
     c->inner = inner_->connect(worker);
@@ -269,14 +263,14 @@ class ReadModifyWriteCounters final : public Strategy {
   std::unique_ptr<Client> connect(int) override {
     struct Rmw final : Client {
       std::int64_t* counters;
-      bool get(std::string_view, std::string&) override { return false; }
-      void put(std::string_view, std::string_view) override {}
-      std::int64_t add(std::string_view key, std::int64_t delta) override {
-        std::int64_t* c = &counters[std::stoi(std::string(key.substr(key.find(':') + 1)))];
-        const std::int64_t seen = __atomic_load_n(c, __ATOMIC_RELAXED);
-        if (delta != 0 && ++calls % 8 == 0) std::this_thread::yield();  // widen the race window
-        __atomic_store_n(c, seen + delta, __ATOMIC_RELAXED);
-        return seen + delta;
+      void execute(std::span<Op> ops) override {
+        for (Op& op : ops) {  // every op of the counter workload is an add
+          std::int64_t* c = &counters[std::stoi(std::string(op.key.substr(op.key.find(':') + 1)))];
+          const std::int64_t seen = __atomic_load_n(c, __ATOMIC_RELAXED);
+          if (op.delta != 0 && ++calls % 8 == 0) std::this_thread::yield();  // widen the race window
+          __atomic_store_n(c, seen + op.delta, __ATOMIC_RELAXED);
+          op.counter = seen + op.delta;
+        }
       }
       int calls = 0;
     };
@@ -326,18 +320,18 @@ class DelayStrategy final : public Strategy {
   std::unique_ptr<Client> connect(int) override {
     struct Delay final : Client {
       std::chrono::steady_clock::time_point next_stall = std::chrono::steady_clock::now();
-      bool get(std::string_view, std::string&) override {
-        const auto start = std::chrono::steady_clock::now();
-        if (kStallMillis > 0 && start >= next_stall) {
-          next_stall = start + std::chrono::milliseconds(kStallEveryMillis);
-          std::this_thread::sleep_for(std::chrono::milliseconds(kStallMillis));
+      void execute(std::span<Op> ops) override {
+        for (Op& op : ops) {
+          const auto start = std::chrono::steady_clock::now();
+          if (kStallMillis > 0 && start >= next_stall) {
+            next_stall = start + std::chrono::milliseconds(kStallEveryMillis);
+            std::this_thread::sleep_for(std::chrono::milliseconds(kStallMillis));
+          }
+          while (std::chrono::steady_clock::now() - start < std::chrono::microseconds(kOpMicros)) {
+          }
+          op.found = false;
         }
-        while (std::chrono::steady_clock::now() - start < std::chrono::microseconds(kOpMicros)) {
-        }
-        return false;
       }
-      void put(std::string_view, std::string_view) override {}
-      std::int64_t add(std::string_view, std::int64_t) override { return 0; }
     };
     return std::make_unique<Delay>();
   }

@@ -1,4 +1,4 @@
-// socket-manager: the wire codec and its malformed frames, the server's dictionary, both
+// socket-manager: the wire codec and its malformed frames, the server's request handler, both
 // transports end to end, the Manager pitfall (read-modify-write adds lose updates), a server
 // killed mid-run, and serve/--connect on 127.0.0.1.
 #include <gtest/gtest.h>
@@ -20,7 +20,7 @@
 #include "common/os.hpp"
 #include "harness/runner.hpp"
 #include "strategies/socket_manager/client.hpp"
-#include "strategies/socket_manager/dictionary.hpp"
+#include "strategies/socket_manager/handler.hpp"
 #include "strategies/socket_manager/socket_manager.hpp"
 #include "strategies/socket_manager/wire.hpp"
 #include "tests/test_cell.hpp"
@@ -108,13 +108,14 @@ TEST(Wire, MalformedRepliesAndStreamFrames) {
   EXPECT_THROW(next_stream_frame(absurd, &out), Error);
 }
 
-// ----- the dictionary -----
+// ----- the request handler -----
 
-TEST(Dictionary, HandlesEveryOpAndKeepsServingAfterABadFrame) {
+TEST(Handler, HandlesEveryOpAndKeepsServingAfterABadFrame) {
   Dataset d;
   d.add("a", "1");
   d.add_counter("c");
   Dictionary dict(d);
+  Handler handler(dict);
   const std::vector<std::string> frames = {
       request_frame(WireOp::get, 1, "a", ""),         "garbage",
       request_frame(WireOp::put, 2, "b", "bee"),      request_frame(WireOp::get, 3, "b", ""),
@@ -124,7 +125,7 @@ TEST(Dictionary, HandlesEveryOpAndKeepsServingAfterABadFrame) {
   const std::vector<std::string_view> views(frames.begin(), frames.end());
   std::string out;
   std::vector<std::size_t> ends;
-  dict.handle(views, out, false, &ends);
+  handler.handle(views, out, false, &ends);
   ASSERT_EQ(ends.size(), frames.size());
   std::vector<Reply> replies(frames.size());
   for (std::size_t i = 0, begin = 0; i < ends.size(); begin = ends[i++]) {
@@ -143,20 +144,7 @@ TEST(Dictionary, HandlesEveryOpAndKeepsServingAfterABadFrame) {
   EXPECT_EQ(replies[6].status, WireStatus::absent);
   EXPECT_EQ(replies[8].status, WireStatus::absent) << "reset forgot the put";
   EXPECT_EQ(replies[9].value.size(), 16u);
-  EXPECT_EQ(dict.bad_frames(), 1u);
-}
-
-TEST(Dictionary, GrowsAndOverwritesBeyondItsFirstSize) {
-  Dictionary dict(Dataset{});
-  for (int i = 0; i < 10'000; ++i) dict.put("k" + std::to_string(i), std::string(static_cast<std::size_t>(i % 50), 'x'));
-  dict.put("k7", "a longer value than before");
-  std::string_view v;
-  ASSERT_TRUE(dict.get("k7", &v));
-  EXPECT_EQ(v, "a longer value than before");
-  ASSERT_TRUE(dict.get("k9999", &v));
-  EXPECT_EQ(v.size(), 9999u % 50);
-  EXPECT_FALSE(dict.get("k10000", &v));
-  EXPECT_EQ(dict.size(), 10'000u);
+  EXPECT_EQ(handler.bad_frames(), 1u);
 }
 
 // ----- end to end, both transports -----

@@ -37,9 +37,6 @@ inline std::string parameter_name(const ::testing::TestParamInfo<std::string>& p
 class ForwardingClient : public Client {
  public:
   explicit ForwardingClient(std::unique_ptr<Client> inner) : inner_(std::move(inner)) {}
-  bool get(std::string_view k, std::string& v) override { return inner_->get(k, v); }
-  void put(std::string_view k, std::string_view v) override { inner_->put(k, v); }
-  std::int64_t add(std::string_view k, std::int64_t d) override { return inner_->add(k, d); }
   void execute(std::span<Op> ops) override { inner_->execute(ops); }
   std::size_t preferred_batch() const override { return inner_->preferred_batch(); }
 

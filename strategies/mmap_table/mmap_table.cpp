@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "common/error.hpp"
+#include "common/hash_table.hpp"
 #include "common/os.hpp"
 #include "strategies/mmap_table/table_format.hpp"
 
@@ -68,46 +69,25 @@ class MmapTableClient final : public Client {
 
   explicit MmapTableClient(const TableView& view) : view_(view) {}
 
-  bool get(std::string_view key, std::string& value_out) override {
-    std::string_view value;
-    if (!view_.find(key, value)) return false;
-    value_out.assign(value);
-    return true;
-  }
-  void put(std::string_view, std::string_view) override {
-    throw Error("mmap-table is immutable: put is not supported");
-  }
-  std::int64_t add(std::string_view, std::int64_t) override {
-    throw Error("mmap-table is immutable: add is not supported");
-  }
-
-  // Overlaps the cache misses of independent lookups: hash the batch and prefetch every home
-  // slot, then prefetch the records those slots point to, then look up. One lookup alone
+  // Overlaps the cache misses of independent lookups (apply_prefetched): one lookup alone
   // waits for two misses in a row; a batch waits for about two in all.
   void execute(std::span<Op> ops) override {
-    constexpr std::size_t kChunk = 32;
-    std::uint64_t hashes[kChunk];
-    for (std::size_t base = 0; base < ops.size(); base += kChunk) {
-      const std::size_t n = std::min(kChunk, ops.size() - base);
-      for (std::size_t i = 0; i < n; ++i) {
-        if (ops[base + i].kind != OpKind::get) throw Error("mmap-table is immutable: only get");
-        hashes[i] = view_.hash(ops[base + i].key);
-        __builtin_prefetch(view_.home_slot(hashes[i]));
-      }
-      for (std::size_t i = 0; i < n; ++i) {
-        if (const char* record = view_.home_candidate(hashes[i])) __builtin_prefetch(record);
-      }
-      for (std::size_t i = 0; i < n; ++i) {
-        Op& op = ops[base + i];
-        std::string_view value;
-        op.found = view_.find_hashed(op.key, hashes[i], value);
-        if (op.found) op.result.assign(value);
-      }
-    }
+    apply_prefetched(view_, ops.size(), [ops](std::size_t i) { return ops[i].key; },
+                     [this, ops](std::size_t i, std::uint64_t hash) {
+                       Op& op = ops[i];
+                       if (op.kind != OpKind::get) unsupported(op.kind);
+                       std::string_view value;
+                       op.found = view_.find_hashed(op.key, hash, value);
+                       if (op.found) op.result.assign(value);
+                     });
   }
   std::size_t preferred_batch() const override { return kPreferredBatch; }
 
  private:
+  [[noreturn]] static void unsupported(OpKind kind) {
+    throw Error(std::string("mmap-table is immutable: ") + (kind == OpKind::put ? "put" : "add") + " is not supported");
+  }
+
   TableView view_;
 };
 

@@ -10,15 +10,12 @@ namespace sharebench::mmap_table {
 namespace {
 
 constexpr std::uint64_t kChecksumSeed = 0x5348415245424e43ULL;
-constexpr std::uint64_t kOffsetMask = (std::uint64_t{1} << 48) - 1;
 constexpr std::size_t kRecordHeader = 2 * sizeof(std::uint32_t);
 
 std::uint64_t slot_count_for(std::size_t keys) {
   // Load factor at most 0.5 keeps probe sequences short and guarantees an empty slot.
   return std::bit_ceil(std::max<std::uint64_t>(2 * keys, 2));
 }
-
-std::uint64_t fingerprint(std::uint64_t hash) { return hash >> 48; }
 
 std::uint32_t load32(const char* p) {
   std::uint32_t v;
@@ -61,13 +58,13 @@ void build_image(const Dataset& dataset, char* out, std::size_t size) {
     const std::uint64_t hv = hash64(key, h.hash_seed);
     std::uint64_t s = hv & mask;
     for (; slots[s] != 0; s = (s + 1) & mask) {
-      if (fingerprint(slots[s]) != fingerprint(hv)) continue;
-      const char* r = records + (slots[s] & kOffsetMask) - 1;
+      if (!slot_word::matches(slots[s], hv)) continue;
+      const char* r = records + slot_word::position(slots[s]);
       if (std::string_view(r + kRecordHeader, load32(r)) == key) {
         throw Error("table build: duplicate key in dataset");
       }
     }
-    slots[s] = fingerprint(hv) << 48 | (offset + 1);
+    slots[s] = slot_word::make(hv, offset);
     const auto key_size = static_cast<std::uint32_t>(key.size());
     const auto value_size = static_cast<std::uint32_t>(value.size());
     char* r = records + offset;
@@ -110,7 +107,7 @@ TableView::TableView(const char* image, std::size_t size, std::string_view sourc
          " keys");
   }
   const std::uint64_t slots_end = h.header_size + h.slot_count * sizeof(std::uint64_t);
-  if (h.data_size > kOffsetMask || slots_end + h.data_size != h.image_size) {
+  if (h.data_size > slot_word::kPositionEnd || slots_end + h.data_size != h.image_size) {
     fail("inconsistent sizes in header (image " + std::to_string(h.image_size) + " bytes)");
   }
   if (size != h.image_size) {
@@ -125,9 +122,8 @@ TableView::TableView(const char* image, std::size_t size, std::string_view sourc
   for (std::uint64_t s = 0; s < h.slot_count; ++s) {
     if (slots_[s] == 0) continue;
     ++occupied;
-    const std::uint64_t stored = slots_[s] & kOffsetMask;
-    const std::uint64_t offset = stored - 1;
-    if (stored == 0 || offset + kRecordHeader > h.data_size) {
+    const std::uint64_t offset = slot_word::position(slots_[s]);
+    if (!slot_word::has_position(slots_[s]) || offset + kRecordHeader > h.data_size) {
       fail("slot " + std::to_string(s) + " points outside the records");
     }
     const char* r = records_ + offset;
@@ -145,20 +141,13 @@ std::uint64_t TableView::hash(std::string_view key) const {
   return hash64(key, header_->hash_seed);
 }
 
-const char* TableView::home_candidate(std::uint64_t hash) const {
-  const std::uint64_t slot = slots_[hash & mask_];
-  if (slot == 0 || fingerprint(slot) != fingerprint(hash)) return nullptr;
-  return records_ + (slot & kOffsetMask) - 1;
-}
-
 bool TableView::find_hashed(std::string_view key, std::uint64_t hash,
                             std::string_view& value) const {
-  const std::uint64_t fp = fingerprint(hash);
   for (std::uint64_t s = hash & mask_;; s = (s + 1) & mask_) {
     const std::uint64_t slot = slots_[s];
     if (slot == 0) return false;
-    if (fingerprint(slot) != fp) continue;
-    const char* r = records_ + (slot & kOffsetMask) - 1;
+    if (!slot_word::matches(slot, hash)) continue;
+    const char* r = records_ + slot_word::position(slot);
     const std::uint32_t key_size = load32(r);
     if (key_size == key.size() && std::memcmp(r + kRecordHeader, key.data(), key_size) == 0) {
       value = {r + kRecordHeader + key_size, load32(r + 4)};

@@ -3,7 +3,8 @@
 //
 //   header     TableHeader (little-endian, 72 bytes)
 //   slots      slot_count x uint64, open addressing with linear probing, load <= 0.5:
-//              0 = empty, else (16-bit fingerprint << 48) | (record offset + 1)
+//              0 = empty, else (16-bit fingerprint << 48) | (record offset + 1), the slot
+//              word of common/hash_table.hpp
 //   records    packed: uint32 key size, uint32 value size, key bytes, value bytes
 //
 // The fingerprint comes from the hash bits the slot index does not use, so a lookup of an
@@ -15,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/hash_table.hpp"
 #include "strategies/dataset.hpp"
 
 namespace sharebench::mmap_table {
@@ -62,11 +64,14 @@ class TableView {
   }
 
   std::uint64_t hash(std::string_view key) const;
-  // Where find_hashed() will look first, so a batch can prefetch it.
-  const std::uint64_t* home_slot(std::uint64_t hash) const { return &slots_[hash & mask_]; }
-  // The record the home slot points to if its fingerprint matches, else nullptr: the second
-  // address a hit will touch, for a batch to prefetch once the slot is in cache.
-  const char* home_candidate(std::uint64_t hash) const;
+  // For a batch (apply_prefetched): where find_hashed() will look first; then, once that slot
+  // is in cache, the record it points to if its fingerprint matches, the second address a hit
+  // touches.
+  void prefetch_slot(std::uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
+  void prefetch_record(std::uint64_t hash) const {
+    const std::uint64_t slot = slots_[hash & mask_];
+    if (slot != 0 && slot_word::matches(slot, hash)) __builtin_prefetch(records_ + slot_word::position(slot));
+  }
   bool find_hashed(std::string_view key, std::uint64_t hash, std::string_view& value) const;
 
  private:

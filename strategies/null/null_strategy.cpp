@@ -5,9 +5,6 @@ namespace {
 
 class NullClient final : public Client {
  public:
-  bool get(std::string_view, std::string&) override { return false; }
-  void put(std::string_view, std::string_view) override {}
-  std::int64_t add(std::string_view, std::int64_t delta) override { return delta; }
   void execute(std::span<Op> ops) override {
     for (Op& op : ops) op.found = false;
   }

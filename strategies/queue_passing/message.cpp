@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 namespace sharebench::queue_passing {
 namespace {
@@ -47,23 +48,18 @@ std::size_t encode(char* out, MessageKind kind, Status status, std::uint32_t wor
 }
 
 const char* describe(Malformed why) {
-  switch (why) {
-    case Malformed::none:
-      return "well-formed";
-    case Malformed::too_short:
-      return "shorter than a message header";
-    case Malformed::sizes_disagree:
-      return "key and value sizes disagree with the bytes received";
-    case Malformed::too_large:
-      return "payload larger than the queue's message size";
-    case Malformed::bad_kind:
-      return "unknown message kind";
-    case Malformed::bad_worker:
-      return "worker id out of range";
-    case Malformed::bad_fields:
-      return "fields inconsistent with the message kind";
-  }
-  return "?";
+  static constexpr const char* kWhy[] = {
+      "well-formed",                                           // none
+      "shorter than a message header",                         // too_short
+      "key and value sizes disagree with the bytes received",  // sizes_disagree
+      "payload larger than the queue's message size",          // too_large
+      "unknown message kind",                                  // bad_kind
+      "worker id out of range",                                // bad_worker
+      "fields inconsistent with the message kind",             // bad_fields
+  };
+  static_assert(std::size(kWhy) == static_cast<std::size_t>(Malformed::bad_fields) + 1, "one text per Malformed");
+  const auto i = static_cast<std::size_t>(why);
+  return i < std::size(kWhy) ? kWhy[i] : "?";
 }
 
 Malformed decode_request(const char* data, std::size_t received, std::size_t payload_capacity,

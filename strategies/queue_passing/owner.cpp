@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/hash_table.hpp"
 
 namespace sharebench::queue_passing {
 namespace {
@@ -72,67 +73,57 @@ class Owner {
     }
   }
 
-  // Decodes a batch, prefetches what it will touch, applies it in order; false once it meets
-  // the stop message (whatever was queued before it has been applied).
+  // Decodes a batch and applies it in order, its lookups overlapped (apply_prefetched); false
+  // if it held the stop message (whatever was queued before it has been applied).
   bool serve(std::size_t n) {
     answered_last_batch_ = false;
-    for (std::size_t i = 0; i < n; ++i) {
+    std::size_t before_stop = n;
+    for (std::size_t i = 0; i < n && before_stop == n; ++i) {
       why_[i] = decode_request(in_.data() + i * message_size_, received_[i], settings_.payload_capacity, messages_[i]);
-      if (touches_dictionary(i)) {
-        hashes_[i] = dictionary_.hash(messages_[i].key);
-        dictionary_.prefetch_slot(hashes_[i]);
-      }
+      if (why_[i] == Malformed::none && messages_[i].kind == MessageKind::stop) before_stop = i;
     }
-    for (std::size_t i = 0; i < n; ++i) {
-      if (touches_dictionary(i)) dictionary_.prefetch_entry(hashes_[i]);
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!apply(why_[i], messages_[i], hashes_[i])) return false;
-    }
-    return true;
+    apply_prefetched(
+        dictionary_, before_stop, [this](std::size_t i) { return messages_[i].key; },  // malformed: the empty key
+        [this](std::size_t i, std::uint64_t hash) { apply(why_[i], messages_[i], hash); });
+    return before_stop == n;
   }
 
-  bool touches_dictionary(std::size_t i) const {
-    return why_[i] == Malformed::none && messages_[i].kind != MessageKind::stop;
-  }
-
-  // Applies one request; false for the stop message.
-  bool apply(Malformed why, const Message& m, std::uint64_t hash) {
+  void apply(Malformed why, const Message& m, std::uint64_t hash) {
     if (why != Malformed::none) {
       shared_.malformed.fetch_add(1, std::memory_order_relaxed);
       // Tell the sender, if the header says who it is, so that it fails instead of waiting.
       if (why != Malformed::too_short && why != Malformed::bad_worker) {
         reply(m.worker, m.request_id, Status::malformed, {});
       }
-      return true;
+      return;
     }
     switch (m.kind) {
       case MessageKind::put:
         dictionary_.put(m.key, hash, m.value);
-        return true;
+        return;
       case MessageKind::get: {
         std::string_view value;
         const bool found = dictionary_.get(m.key, hash, value);
         reply(m.worker, m.request_id, found ? Status::ok : Status::absent, value);
-        return true;
+        return;
       }
       case MessageKind::add: {
         std::int64_t delta = 0;
         std::memcpy(&delta, m.value.data(), sizeof delta);
         std::int64_t result = 0;
-        const Status status = dictionary_.add(m.key, hash, delta, result);
+        if (!dictionary_.add(m.key, hash, delta, result)) {
+          reply(m.worker, m.request_id, Status::not_a_counter, {});
+          return;
+        }
         char bytes[sizeof result];
         std::memcpy(bytes, &result, sizeof result);
-        reply(m.worker, m.request_id, status,
-              status == Status::ok ? std::string_view(bytes, sizeof bytes) : std::string_view());
-        return true;
+        reply(m.worker, m.request_id, Status::ok, std::string_view(bytes, sizeof bytes));
+        return;
       }
-      case MessageKind::stop:
-        return false;
-      case MessageKind::reply:
-        break;  // decode_request never returns it
+      case MessageKind::stop:   // serve() applies nothing from it on
+      case MessageKind::reply:  // decode_request never returns it
+        return;
     }
-    return true;
   }
 
   struct ReplyQueue {
@@ -192,7 +183,6 @@ class Owner {
   std::size_t received_[kDrain] = {};
   Message messages_[kDrain];
   Malformed why_[kDrain] = {};
-  std::uint64_t hashes_[kDrain] = {};
   std::vector<ReplyQueue> replies_;  // by worker id
   bool answered_last_batch_ = true;
 };

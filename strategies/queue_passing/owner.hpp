@@ -17,7 +17,7 @@
 #include <cstdint>
 #include <string>
 
-#include "strategies/queue_passing/dictionary.hpp"
+#include "strategies/common/dictionary.hpp"
 #include "strategies/queue_passing/message.hpp"
 #include "strategies/queue_passing/queues.hpp"
 #include "strategies/queue_passing/wakeup.hpp"

@@ -6,10 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "common/child_process.hpp"
 #include "common/error.hpp"
+#include "common/helper_process.hpp"
 #include "common/os.hpp"
-#include "strategies/queue_passing/dictionary.hpp"
 #include "strategies/queue_passing/message.hpp"
 #include "strategies/queue_passing/owner.hpp"
 #include "strategies/queue_passing/queues.hpp"
@@ -37,31 +36,11 @@ class QueuePassingClient final : public Client {
         in_(kHeaderSize + payload_capacity),
         pending_(kReplyDepth) {}
 
-  bool get(std::string_view key, std::string& value_out) override {
-    Op op;
-    op.kind = OpKind::get;
-    op.key = key;
-    op.result.swap(value_out);  // keep the caller's capacity
-    execute(std::span<Op>(&op, 1));
-    value_out.swap(op.result);
-    return op.found;
-  }
-
-  void put(std::string_view key, std::string_view value) override { send(MessageKind::put, key, value); }
-
-  std::int64_t add(std::string_view key, std::int64_t delta) override {
-    Op op;
-    op.kind = OpKind::add;
-    op.key = key;
-    op.delta = delta;
-    execute(std::span<Op>(&op, 1));
-    return op.counter;
-  }
-
   // Sends every request of the batch in order (so a worker's puts and gets reach the owner in
   // the order it issued them), with at most kReplyDepth gets/adds awaiting their reply, and
   // collects the replies, matched to their operation by request id.
   void execute(std::span<Op> ops) override {
+    outstanding_ = 0;  // a batch that threw is abandoned with the requests it left unanswered
     for (std::size_t i = 0; i < ops.size(); ++i) {
       Op& op = ops[i];
       switch (op.kind) {
@@ -243,13 +222,14 @@ class QueuePassingStrategy final : public Strategy {
     shared_area_ = Mapping::shared_anonymous(sizeof(SharedState));
     shared_ = new (shared_area_.data()) SharedState;
     const std::size_t message_size = kHeaderSize + capacity_;
-    // Built here, before the fork, and inherited by the owner; the coordinator's copy is
-    // unmapped when `dictionary` goes out of scope (see dictionary.hpp).
-    Dictionary dictionary(dataset);
     requests_ = Queue::create(request_queue_name(prefix_), request_depth_for(message_size), message_size);
     owner_settings_ = OwnerSettings{prefix_, capacity_, kReplyDeadline, kOwnerSpin};
-    owner_ = ChildProcess::spawn(
-        [this, &dictionary] { return run_owner(requests_, dictionary, owner_settings_, *shared_); });
+    owner_ = HelperProcess::fork("queue-passing", "owner", kOwnerStartTimeout,
+                                 [this, &dataset](HelperProcess::Child& child) {
+                                   Dictionary dictionary(dataset);
+                                   child.ready();
+                                   return run_owner(requests_, dictionary, owner_settings_, *shared_);
+                                 });
   }
 
   std::unique_ptr<Client> connect(int worker) override {
@@ -268,21 +248,14 @@ class QueuePassingStrategy final : public Strategy {
 
   // Stop message, a deadline, then SIGKILL; then every queue name of the cell is removed.
   void teardown() noexcept override {
-    if (owner_ && !owner_.poll()) {
-      stopping_ = true;
-      if (requests_) {
-        char stop[kHeaderSize];
-        const std::size_t n = encode(stop, MessageKind::stop, Status::ok, 0, 0, {}, {});
-        try {
-          const auto sent = [&] { return requests_.try_send(stop, n); };
-          if (wait_until(shared_->requests_room, sent, kClientSpin, Clock::now() + kStopSendDeadline)) {
-            notify(shared_->requests_ready);
-          }
-        } catch (...) {  // a broken queue: the grace period and SIGKILL below still end it
-        }
+    owner_.stop(kStopGrace, [this] {
+      char stop[kHeaderSize];
+      const std::size_t n = encode(stop, MessageKind::stop, Status::ok, 0, 0, {}, {});
+      const auto sent = [&] { return requests_.try_send(stop, n); };
+      if (wait_until(shared_->requests_room, sent, kClientSpin, Clock::now() + kStopSendDeadline)) {
+        notify(shared_->requests_ready);
       }
-      owner_.stop(kStopGrace);
-    }
+    });
     requests_.reset();
     if (shared_ != nullptr) {
       const std::uint32_t connected = shared_->connected.load();
@@ -303,16 +276,14 @@ class QueuePassingStrategy final : public Strategy {
   }
 
   std::vector<pid_t> helper_processes() const override {
-    if (owner_ && !owner_.exited()) return {owner_.pid()};
-    return {};
+    return owner_.running() ? std::vector<pid_t>{owner_.pid()} : std::vector<pid_t>{};
   }
 
   std::string helper_failure() override {
-    // A killed owner's robust locks are released before it can be reaped, so a worker may
-    // fail on a lock the owner left before its exit is visible: give the exit a moment.
-    if (!owner_ || stopping_ || !owner_.wait_for(milliseconds(200))) return "";
-    std::string why = "owner exited: " + owner_.how_ended();
-    if (shared_ != nullptr && shared_->owner_error[0] != '\0') why += " (" + std::string(shared_->owner_error) + ")";
+    std::string why = owner_.failure();
+    if (!why.empty() && shared_ != nullptr && shared_->owner_error[0] != '\0') {
+      why += " (" + std::string(shared_->owner_error) + ")";
+    }
     return why;
   }
 
@@ -324,8 +295,7 @@ class QueuePassingStrategy final : public Strategy {
   SharedState* shared_ = nullptr;
   Queue requests_;
   OwnerSettings owner_settings_;
-  ChildProcess owner_;
-  bool stopping_ = false;
+  HelperProcess owner_;
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include <utility>
 
+#include "common/cpu.hpp"
 #include "common/error.hpp"
 
 namespace sharebench::queue_passing {
@@ -130,11 +131,7 @@ Queue& Queue::operator=(Queue&& other) noexcept {
 // kernel whenever another process holds it, even for the 100 ns of a send: a wake-up costs
 // microseconds. Waiting for the holder to let go, briefly and in user space, is much cheaper.
 void Queue::let_lock_go() const {
-  for (int i = 0; i < 256 && lock_holder(lock_) != 0; ++i) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-  }
+  for (int i = 0; i < 256 && lock_holder(lock_) != 0; ++i) cpu_relax();
 }
 
 bool Queue::try_send(const void* data, std::size_t size) {

@@ -27,6 +27,8 @@ inline constexpr std::chrono::microseconds kClientSpin{30};
 inline constexpr std::chrono::microseconds kOwnerSpin{30};
 // A reply queue that stays full this long means its worker is gone: the reply is dropped.
 inline constexpr std::chrono::milliseconds kReplyDeadline{50};
+// How long prepare() waits for the owner to say it is ready (after preloading its dictionary).
+inline constexpr std::chrono::milliseconds kOwnerStartTimeout{60'000};
 // Teardown: how long the stop message may wait for room, and the owner to exit after it.
 inline constexpr std::chrono::milliseconds kStopSendDeadline{200};
 inline constexpr std::chrono::milliseconds kStopGrace{2000};

@@ -1,12 +1,9 @@
 #include "strategies/queue_passing/wakeup.hpp"
 
-#include <linux/futex.h>
 #include <sched.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
-#include <climits>
-#include <ctime>
+#include "common/cpu.hpp"
+#include "common/futex.hpp"
 
 namespace sharebench::queue_passing {
 
@@ -18,21 +15,15 @@ void notify(WakeWord& word) {
   if (word.sleeping.load(std::memory_order_relaxed) == 0) return;
   if (word.sleeping.exchange(0, std::memory_order_acq_rel) == 0) return;  // another notifier did it
   word.sequence.fetch_add(1, std::memory_order_release);
-  ::syscall(SYS_futex, &word.sequence, FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
+  futex_wake_all(&word.sequence);
 }
 
 void sleep_on(WakeWord& word, std::uint32_t seen, std::chrono::nanoseconds timeout) {
-  const auto ns = timeout.count();
-  timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
-  // Shared (not FUTEX_PRIVATE): the word is in memory other processes map. EAGAIN (the word
-  // moved), EINTR and ETIMEDOUT all just send the caller back to its next try.
-  ::syscall(SYS_futex, &word.sequence, FUTEX_WAIT, seen, &ts, nullptr, 0);
+  futex_wait(&word.sequence, seen, timeout);
 }
 
 void pause_briefly(unsigned round) {
-#if defined(__x86_64__) || defined(__i386__)
-  for (int i = 0; i < 4; ++i) __builtin_ia32_pause();
-#endif
+  for (int i = 0; i < 4; ++i) cpu_relax();
   if (round % 16 == 0) ::sched_yield();
 }
 

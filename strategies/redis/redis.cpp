@@ -5,12 +5,10 @@
 #include <charconv>
 #include <cstdio>
 #include <fstream>
-#include <optional>
-#include <thread>
 
-#include "common/child_process.hpp"
 #include "common/error.hpp"
 #include "common/hash.hpp"
+#include "common/helper_process.hpp"
 #include "common/os.hpp"
 #include "strategies/redis/connection.hpp"
 
@@ -61,20 +59,8 @@ class RedisClient final : public Client {
   RedisClient(Connection connection, const std::string& prefix, std::size_t pipeline)
       : connection_(std::move(connection)), keys_(prefix), pipeline_(pipeline) {}
 
-  bool get(std::string_view key, std::string& value_out) override {
-    const Reply reply = connection_.command({"GET", keys_(key)});
-    if (reply->type == REDIS_REPLY_NIL) return false;
-    value_out.assign(reply->str, reply->len);
-    return true;
-  }
-  void put(std::string_view key, std::string_view value) override { connection_.command({"SET", keys_(key), value}); }
-  std::int64_t add(std::string_view key, std::int64_t delta) override {
-    return integer_of(connection_.command({"INCRBY", keys_(key), decimal(delta)}));
-  }
-
   // Up to `pipeline` commands per round trip; Redis answers them in order.
   void execute(std::span<Op> ops) override {
-    if (pipeline_ == 1) return Client::execute(ops);
     for (std::size_t base = 0; base < ops.size(); base += pipeline_) {
       const std::size_t n = std::min(pipeline_, ops.size() - base);
       for (std::size_t i = 0; i < n; ++i) {
@@ -182,35 +168,29 @@ class RedisStrategy final : public Strategy {
   }
 
   void teardown() noexcept override {
-    try {
-      if (server_ && !server_.exited()) {
-        Connection connection(address_, milliseconds(1000));
-        connection.append({"SHUTDOWN", "NOSAVE"});
-        try {
-          connection.next_reply();  // the server closes the connection: that is the answer
-        } catch (const Error&) {
-        }
-      } else if (wrote_keys_ && !options_.redis_url.empty()) {
+    if (wrote_keys_ && !options_.redis_url.empty()) {  // a shared server: only this run's keys go
+      try {
         delete_run_keys();
+      } catch (const std::exception&) {  // the server is gone: nothing is left to delete
       }
-    } catch (const std::exception&) {  // a dead server: nothing to delete, stop() reaps it
     }
     wrote_keys_ = false;
-    if (server_) {
-      server_.stop(kServerStopGrace);
-      server_ = ChildProcess();
-    }
+    server_.stop(kServerStopGrace, [this] {
+      Connection connection(address_, milliseconds(1000));
+      connection.append({"SHUTDOWN", "NOSAVE"});
+      try {
+        connection.next_reply();  // the server closes the connection: that is the answer
+      } catch (const Error&) {
+      }
+    });
     dir_.reset();
   }
 
   std::vector<pid_t> helper_processes() const override {
-    return server_ && !server_.exited() ? std::vector<pid_t>{server_.pid()} : std::vector<pid_t>{};
+    return server_.running() ? std::vector<pid_t>{server_.pid()} : std::vector<pid_t>{};
   }
 
-  std::string helper_failure() override {
-    if (server_ && server_.wait_for(milliseconds(200))) return "redis-server exited: " + server_.how_ended();
-    return "";
-  }
+  std::string helper_failure() override { return server_.failure(); }
 
  private:
   void start_private_server() {
@@ -225,28 +205,20 @@ class RedisStrategy final : public Strategy {
                                            "--appendonly", "no",              "--dir",
                                            dir_.path(),    "--logfile",       dir_.path() + "/redis.log",
                                            "--daemonize",  "no"};
-    server_ = ChildProcess::spawn([&args]() -> int {
-      std::vector<char*> argv;
-      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      return 127;
-    });
-    const auto deadline = std::chrono::steady_clock::now() + kServerStartTimeout;
-    for (;;) {
-      try {
-        Connection(address_, milliseconds(200)).command({"PING"});
-        return;
-      } catch (const Error&) {
-        if (server_.poll() || std::chrono::steady_clock::now() > deadline) {
-          const std::string why = server_.exited() ? "exited (" + server_.how_ended() + ")" : "did not answer";
-          std::ifstream log(dir_.path() + "/redis.log");
-          std::string line, last;
-          while (std::getline(log, line)) last = line;
-          throw Error("redis: redis-server " + why + (last.empty() ? "" : ": " + last));
+    try {
+      server_ = HelperProcess::exec("redis", "redis-server", args, kServerStartTimeout, [this] {
+        try {
+          Connection(address_, milliseconds(200)).command({"PING"});
+          return true;
+        } catch (const Error&) {
+          return false;
         }
-        std::this_thread::sleep_for(milliseconds(10));
-      }
+      });
+    } catch (const Error& e) {
+      std::ifstream log(dir_.path() + "/redis.log");  // redis-server says why in its last line
+      std::string line, last;
+      while (std::getline(log, line)) last = line;
+      throw Error(e.what() + (last.empty() ? "" : ": " + last));
     }
   }
 
@@ -286,7 +258,7 @@ class RedisStrategy final : public Strategy {
   Settings options_;
   Address address_;
   PrivateDir dir_;
-  ChildProcess server_;
+  HelperProcess server_;
   bool wrote_keys_ = false;
 };
 

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "common/error.hpp"
+#include "common/hash_table.hpp"
 #include "strategies/shm_map/shm_table.hpp"
 
 namespace sharebench {
@@ -25,37 +26,24 @@ class ShmMapClient final : public Client {
     throw Error("shm-map: cannot open segment '" + name + "': " + e.what());
   }
 
-  bool get(std::string_view key, std::string& value_out) override { return table_.get(key, value_out); }
-  void put(std::string_view key, std::string_view value) override { table_.put(key, value); }
-  std::int64_t add(std::string_view key, std::int64_t delta) override { return table_.add(key, delta); }
-
-  // Hash the batch and prefetch its slots, then the entries they point to, then run the
+  // Overlaps the cache misses of the batch's lookups (apply_prefetched), then runs the
   // operations in order.
   void execute(std::span<Op> ops) override {
-    constexpr std::size_t kChunk = 32;
-    std::uint64_t hashes[kChunk];
-    for (std::size_t base = 0; base < ops.size(); base += kChunk) {
-      const std::size_t n = std::min(kChunk, ops.size() - base);
-      for (std::size_t i = 0; i < n; ++i) {
-        hashes[i] = table_.hash(ops[base + i].key);
-        __builtin_prefetch(table_.home_slot(hashes[i]));
-      }
-      for (std::size_t i = 0; i < n; ++i) table_.prefetch_entry(hashes[i]);
-      for (std::size_t i = 0; i < n; ++i) {
-        Op& op = ops[base + i];
-        switch (op.kind) {
-          case OpKind::get:
-            op.found = table_.get_hashed(op.key, hashes[i], op.result);
-            break;
-          case OpKind::put:
-            table_.put_hashed(op.key, hashes[i], op.value);
-            break;
-          case OpKind::add:
-            op.counter = table_.add_hashed(op.key, hashes[i], op.delta);
-            break;
-        }
-      }
-    }
+    apply_prefetched(table_, ops.size(), [ops](std::size_t i) { return ops[i].key; },
+                     [this, ops](std::size_t i, std::uint64_t hash) {
+                       Op& op = ops[i];
+                       switch (op.kind) {
+                         case OpKind::get:
+                           op.found = table_.get_hashed(op.key, hash, op.result);
+                           break;
+                         case OpKind::put:
+                           table_.put_hashed(op.key, hash, op.value);
+                           break;
+                         case OpKind::add:
+                           op.counter = table_.add_hashed(op.key, hash, op.delta);
+                           break;
+                       }
+                     });
   }
   std::size_t preferred_batch() const override { return kPreferredBatch; }
 

@@ -7,7 +7,9 @@
 #include <cstring>
 #include <new>
 
+#include "common/cpu.hpp"
 #include "common/error.hpp"
+#include "common/hash_table.hpp"
 #include "common/hash.hpp"
 
 namespace sharebench::shm_map {
@@ -15,11 +17,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::uint64_t kOffsetMask = (std::uint64_t{1} << 48) - 1;
 constexpr std::uint64_t kHeaderBytes = sizeof(EntryHeader);
 constexpr std::uint64_t kCounterAlignment = 64;  // a counter's line is its own: no false sharing
 
-std::uint64_t fingerprint(std::uint64_t hash) { return hash >> 48; }
 std::uint64_t pad8(std::uint64_t n) { return (n + 7) & ~std::uint64_t{7}; }
 
 // Shared words are read and written with relaxed atomics: the seqlock orders them.
@@ -43,8 +43,6 @@ void store_bytes(char* dst, std::string_view bytes, std::uint64_t padded_size) {
     store_word(dst + i * 8, i * 8 < bytes.size() ? word_of(bytes, i) : 0);
   }
 }
-
-void cpu_relax() { __builtin_ia32_pause(); }
 
 }  // namespace
 
@@ -95,9 +93,9 @@ ShmTable ShmTable::open(Segment& segment, std::chrono::milliseconds lock_timeout
 
 std::uint64_t ShmTable::hash(std::string_view key) const { return hash64(key, header_->hash_seed); }
 
-void ShmTable::prefetch_entry(std::uint64_t hash) const {
+void ShmTable::prefetch_record(std::uint64_t hash) const {
   const std::uint64_t e = slots_[hash & mask_].entry.load(std::memory_order_relaxed);
-  if (e != 0 && fingerprint(e) == fingerprint(hash)) __builtin_prefetch(base_ + (e & kOffsetMask));
+  if (e != 0 && slot_word::matches(e, hash)) __builtin_prefetch(base_ + slot_word::position(e));
 }
 
 [[noreturn]] void ShmTable::corrupt(std::string_view key) const {
@@ -123,8 +121,8 @@ void ShmTable::wait_while_locked(const Slot& slot, std::uint64_t& seq, const cha
 
 ShmTable::Found ShmTable::read_entry(std::uint64_t entry_word, std::string_view key, std::string* value_out,
                                      std::uint32_t* flags) const {
-  const std::uint64_t offset = entry_word & kOffsetMask;
-  if (offset + kHeaderBytes > segment_size_) return Found::retry;
+  const std::uint64_t offset = slot_word::position(entry_word);
+  if (!slot_word::has_position(entry_word) || offset + kHeaderBytes > segment_size_) return Found::retry;
   const char* e = base_ + offset;
   const std::uint64_t h0 = load_word(e);
   const std::uint64_t h1 = load_word(e + 8);
@@ -164,7 +162,6 @@ void ShmTable::put(std::string_view key, std::string_view value) { put_hashed(ke
 std::int64_t ShmTable::add(std::string_view key, std::int64_t delta) { return add_hashed(key, hash(key), delta); }
 
 bool ShmTable::get_hashed(std::string_view key, std::uint64_t hash, std::string& value_out) const {
-  const std::uint64_t fp = fingerprint(hash);
   for (std::uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
     const Slot& slot = slots_[i];
     for (;;) {
@@ -172,7 +169,7 @@ bool ShmTable::get_hashed(std::string_view key, std::uint64_t hash, std::string&
       if (seq & 1) wait_while_locked(slot, seq, "get");
       const std::uint64_t e = slot.entry.load(std::memory_order_acquire);
       if (e == 0) return false;  // the first empty slot ends the probe: absent
-      if (fingerprint(e) != fp) break;  // this slot belongs to another key, forever
+      if (!slot_word::matches(e, hash)) break;  // this slot belongs to another key, forever
       const Found found = read_entry(e, key, &value_out, nullptr);
       std::atomic_thread_fence(std::memory_order_acquire);
       if (slot.seq.load(std::memory_order_relaxed) != seq) continue;  // a writer came by: retry
@@ -184,7 +181,7 @@ bool ShmTable::get_hashed(std::string_view key, std::uint64_t hash, std::string&
 }
 
 std::uint64_t ShmTable::new_entry(std::string_view key, std::string_view value, std::uint32_t flags,
-                                  std::uint64_t fp) {
+                                  std::uint64_t hash) {
   const std::uint64_t capacity = pad8(std::max<std::uint64_t>(value.size(), 8));
   std::uint64_t bytes = kHeaderBytes + pad8(key.size()) + capacity;
   void* p;
@@ -204,11 +201,11 @@ std::uint64_t ShmTable::new_entry(std::string_view key, std::string_view value, 
   store_bytes(e + kHeaderBytes, key, pad8(key.size()));
   store_bytes(e + kHeaderBytes + pad8(key.size()), value, capacity);
   const auto offset = static_cast<std::uint64_t>(segment_->get_handle_from_address(p));
-  return fp << 48 | offset;
+  return slot_word::make(hash, offset);
 }
 
 bool ShmTable::insert_into(Slot& slot, std::uint64_t seq, std::string_view key, std::string_view value,
-                           std::uint32_t flags, std::uint64_t fp) {
+                           std::uint32_t flags, std::uint64_t hash) {
   if (!slot.seq.compare_exchange_strong(seq, seq + 1, std::memory_order_acquire)) return false;
   std::atomic_thread_fence(std::memory_order_release);
   try {
@@ -217,7 +214,7 @@ bool ShmTable::insert_into(Slot& slot, std::uint64_t seq, std::string_view key, 
       throw Error("shm-map: table full (" + std::to_string(header_->max_keys) +
                   " keys, 3/4 of its slots); it is sized for twice the preloaded keys");
     }
-    slot.entry.store(new_entry(key, value, flags, fp), std::memory_order_release);
+    slot.entry.store(new_entry(key, value, flags, hash), std::memory_order_release);
   } catch (...) {
     slot.seq.store(seq + 2, std::memory_order_release);
     throw;
@@ -228,7 +225,6 @@ bool ShmTable::insert_into(Slot& slot, std::uint64_t seq, std::string_view key, 
 
 void ShmTable::put_hashed(std::string_view key, std::uint64_t hash, std::string_view value) {
   if (value.size() > UINT32_MAX / 2) throw Error("shm-map: value of " + std::to_string(value.size()) + " bytes is too large");
-  const std::uint64_t fp = fingerprint(hash);
   for (std::uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
     Slot& slot = slots_[i];
     for (;;) {
@@ -236,10 +232,10 @@ void ShmTable::put_hashed(std::string_view key, std::uint64_t hash, std::string_
       if (seq & 1) wait_while_locked(slot, seq, "put");
       std::uint64_t e = slot.entry.load(std::memory_order_acquire);
       if (e == 0) {
-        if (insert_into(slot, seq, key, value, 0, fp)) return;
+        if (insert_into(slot, seq, key, value, 0, hash)) return;
         continue;
       }
-      if (fingerprint(e) != fp) break;
+      if (!slot_word::matches(e, hash)) break;
       std::uint32_t flags = 0;
       const Found found = read_entry(e, key, nullptr, &flags);
       std::atomic_thread_fence(std::memory_order_acquire);
@@ -252,7 +248,7 @@ void ShmTable::put_hashed(std::string_view key, std::uint64_t hash, std::string_
       if (!slot.seq.compare_exchange_strong(seq, seq + 1, std::memory_order_acquire)) continue;
       std::atomic_thread_fence(std::memory_order_release);  // seq is odd before any data changes
       e = slot.entry.load(std::memory_order_relaxed);
-      char* entry = base_ + (e & kOffsetMask);
+      char* entry = base_ + slot_word::position(e);
       const std::uint64_t h0 = load_word(entry);
       const auto capacity = static_cast<std::uint32_t>(h0 >> 32);
       const std::uint64_t key_bytes = pad8(static_cast<std::uint32_t>(h0));
@@ -262,7 +258,7 @@ void ShmTable::put_hashed(std::string_view key, std::uint64_t hash, std::string_
         store_word(entry + 8, value.size());
       } else {
         try {
-          slot.entry.store(new_entry(key, value, 0, fp), std::memory_order_release);
+          slot.entry.store(new_entry(key, value, 0, hash), std::memory_order_release);
         } catch (...) {
           slot.seq.store(seq + 2, std::memory_order_release);
           throw;
@@ -272,14 +268,13 @@ void ShmTable::put_hashed(std::string_view key, std::uint64_t hash, std::string_
       slot.seq.store(seq + 2, std::memory_order_release);
       // A reader may still be copying the old entry; if the allocator reuses it the reader's
       // seq check fails and it retries, and every read it makes stays inside the segment.
-      if (old_entry != 0) segment_->deallocate(base_ + (old_entry & kOffsetMask));
+      if (old_entry != 0) segment_->deallocate(base_ + slot_word::position(old_entry));
       return;
     }
   }
 }
 
 std::int64_t ShmTable::add_hashed(std::string_view key, std::uint64_t hash, std::int64_t delta) {
-  const std::uint64_t fp = fingerprint(hash);
   for (std::uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
     Slot& slot = slots_[i];
     for (;;) {
@@ -288,10 +283,10 @@ std::int64_t ShmTable::add_hashed(std::string_view key, std::uint64_t hash, std:
       const std::uint64_t e = slot.entry.load(std::memory_order_acquire);
       if (e == 0) {
         const std::int64_t zero = 0;
-        insert_into(slot, seq, key, std::string_view(reinterpret_cast<const char*>(&zero), 8), kCounterEntry, fp);
+        insert_into(slot, seq, key, std::string_view(reinterpret_cast<const char*>(&zero), 8), kCounterEntry, hash);
         continue;  // inserted by us or by another writer: look again
       }
-      if (fingerprint(e) != fp) break;
+      if (!slot_word::matches(e, hash)) break;
       std::uint32_t flags = 0;
       const Found found = read_entry(e, key, nullptr, &flags);
       std::atomic_thread_fence(std::memory_order_acquire);
@@ -302,7 +297,7 @@ std::int64_t ShmTable::add_hashed(std::string_view key, std::uint64_t hash, std:
         throw Error("shm-map: add on key '" + std::string(key) + "', which holds a value, not a counter");
       }
       // A counter entry never moves or changes its key, so no lock is needed: one atomic add.
-      char* value = base_ + (e & kOffsetMask) + kHeaderBytes + pad8(key.size());
+      char* value = base_ + slot_word::position(e) + kHeaderBytes + pad8(key.size());
       return __atomic_add_fetch(reinterpret_cast<std::int64_t*>(value), delta, __ATOMIC_ACQ_REL);
     }
   }

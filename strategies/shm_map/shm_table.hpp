@@ -3,7 +3,8 @@
 //
 //   slots    open addressing, linear probing, load <= 3/4; 16 bytes each:
 //              seq    even: stable; odd: a writer holds the slot; 0: never used
-//              entry  (16-bit fingerprint << 48) | offset of the entry in the segment; 0: empty
+//              entry  the slot word of common/hash_table.hpp: (16-bit fingerprint << 48) |
+//                     (offset of the entry in the segment + 1); 0: empty
 //   entries  allocated from the segment (Boost.Interprocess best-fit allocator), 8-aligned:
 //              EntryHeader, key (padded to 8), value (capacity bytes, a multiple of 8)
 //
@@ -75,11 +76,12 @@ class ShmTable {
   void create_counter(std::string_view key);
 
   std::uint64_t hash(std::string_view key) const;
-  // The slot a lookup of this hash starts at, for a batch to prefetch.
+  // The slot a lookup of this hash starts at.
   const Slot* home_slot(std::uint64_t hash) const { return &slots_[hash & mask_]; }
-  // Prefetches the entry the home slot points to if its fingerprint matches (after the slot
-  // itself has been prefetched): the second miss of a lookup, overlapped across a batch.
-  void prefetch_entry(std::uint64_t hash) const;
+  // For a batch (apply_prefetched): the home slot, then (once it is in cache) the entry it
+  // points to if its fingerprint matches, the second miss of a lookup.
+  void prefetch_slot(std::uint64_t hash) const { __builtin_prefetch(home_slot(hash)); }
+  void prefetch_record(std::uint64_t hash) const;
   bool get_hashed(std::string_view key, std::uint64_t hash, std::string& value_out) const;
   void put_hashed(std::string_view key, std::uint64_t hash, std::string_view value);
   std::int64_t add_hashed(std::string_view key, std::uint64_t hash, std::int64_t delta);
@@ -94,10 +96,10 @@ class ShmTable {
   std::uint64_t lock_slot(Slot& slot, std::uint64_t seen) const;  // returns the odd seq, or 0
   void wait_while_locked(const Slot& slot, std::uint64_t& seq, const char* what) const;
   std::uint64_t new_entry(std::string_view key, std::string_view value, std::uint32_t flags,
-                          std::uint64_t fingerprint);
+                          std::uint64_t hash);
   // Inserts into the empty slot whose stable seq is `seq`; false if another writer took it.
   bool insert_into(Slot& slot, std::uint64_t seq, std::string_view key, std::string_view value,
-                   std::uint32_t flags, std::uint64_t fingerprint);
+                   std::uint32_t flags, std::uint64_t hash);
   [[noreturn]] void corrupt(std::string_view key) const;
 
   Segment* segment_;

@@ -150,30 +150,16 @@ Reply SocketManagerClient::round_trip(WireOp op, std::string_view key, std::stri
   return reply;
 }
 
-bool SocketManagerClient::get(std::string_view key, std::string& value_out) {
-  const Reply reply = round_trip(WireOp::get, key, {});
-  if (reply.status != WireStatus::found) return false;
-  value_out.assign(reply.value);
-  return true;
-}
-
-void SocketManagerClient::put(std::string_view key, std::string_view value) { round_trip(WireOp::put, key, value); }
-
-std::int64_t SocketManagerClient::add(std::string_view key, std::int64_t delta) {
+// What `d[k] += 1` does through a proxy: another process can write between the two.
+void SocketManagerClient::read_modify_write(Op& op) {
   std::int64_t value = 0;
-  if (add_mode_ == AddMode::read_modify_write) {
-    // What `d[k] += 1` does through a proxy: another process can write between the two.
-    std::string current;
-    if (get(key, current) && !decode_int64(current, &value)) {
-      throw Error("socket-manager: add on a key whose value is not an 8-byte counter");
-    }
-    value = static_cast<std::int64_t>(static_cast<std::uint64_t>(value) + static_cast<std::uint64_t>(delta));
-    put(key, encode_int64(value));
-    return value;
+  const Reply current = round_trip(WireOp::get, op.key, {});
+  if (current.status == WireStatus::found && !decode_int64(current.value, &value)) {
+    throw Error("socket-manager: add on a key whose value is not an 8-byte counter");
   }
-  const Reply reply = round_trip(WireOp::add, key, encode_int64(delta));
-  if (!decode_int64(reply.value, &value)) throw Error("socket-manager: add reply without a value");
-  return value;
+  value = static_cast<std::int64_t>(static_cast<std::uint64_t>(value) + static_cast<std::uint64_t>(op.delta));
+  round_trip(WireOp::put, op.key, encode_int64(value));
+  op.counter = value;
 }
 
 void SocketManagerClient::apply(Op& op, const Reply& reply) {
@@ -191,10 +177,21 @@ void SocketManagerClient::apply(Op& op, const Reply& reply) {
 }
 
 void SocketManagerClient::execute(std::span<Op> ops) {
-  if (pipeline_ == 1 || add_mode_ == AddMode::read_modify_write) {
-    Client::execute(ops);  // one round trip at a time (read-modify-write cannot be pipelined)
+  if (add_mode_ == AddMode::read_modify_write) {
+    // One operation at a time, as through a Manager proxy (an add's get and put in turn).
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      if (ops[i].kind == OpKind::add) {
+        read_modify_write(ops[i]);
+      } else {
+        pipeline(ops.subspan(i, 1));
+      }
+    }
     return;
   }
+  pipeline(ops);
+}
+
+void SocketManagerClient::pipeline(std::span<Op> ops) {
   for (std::size_t base = 0; base < ops.size(); base += pipeline_) {
     const std::size_t n = std::min(pipeline_, ops.size() - base);
     const std::uint32_t first = next_id_;

@@ -37,10 +37,8 @@ class SocketManagerClient final : public Client {
  public:
   SocketManagerClient(std::unique_ptr<Connection> connection, std::size_t pipeline, AddMode add_mode);
 
-  bool get(std::string_view key, std::string& value_out) override;
-  void put(std::string_view key, std::string_view value) override;
-  std::int64_t add(std::string_view key, std::int64_t delta) override;
-  // Up to `pipeline` requests in flight, replies matched to them by request id.
+  // Up to `pipeline` requests in flight, replies matched to them by request id; one at a time
+  // with --pipeline 1 or --add-mode rmw (whose get and put cannot be pipelined).
   void execute(std::span<Op> ops) override;
   std::size_t preferred_batch() const override { return pipeline_; }
 
@@ -49,6 +47,9 @@ class SocketManagerClient final : public Client {
   void reset();
 
  private:
+  // Up to `pipeline` requests sent, then their replies received, until the batch is done.
+  void pipeline(std::span<Op> ops);
+  void read_modify_write(Op& op);
   Reply round_trip(WireOp op, std::string_view key, std::string_view value);
   void send_request(WireOp op, std::uint32_t id, std::string_view key, std::string_view value);
   Reply receive_reply();

@@ -19,7 +19,7 @@ namespace sharebench::socket_manager {
 
 namespace {
 
-void serve_zmq(Dictionary& dictionary, const std::string& endpoint, int stop_fd,
+void serve_zmq(Handler& handler, const std::string& endpoint, int stop_fd,
                const std::function<void(const std::string&)>& on_ready) {
   zmq::context_t context(1);
   zmq::socket_t router(context, zmq::socket_type::router);
@@ -67,7 +67,7 @@ void serve_zmq(Dictionary& dictionary, const std::string& endpoint, int stop_fd,
     for (std::size_t i = 0; i < n; ++i) views.push_back(frames[i].to_string_view());
     replies.clear();
     reply_ends.clear();
-    dictionary.handle(views, replies, false, &reply_ends);
+    handler.handle(views, replies, false, &reply_ends);
     for (std::size_t i = 0, begin = 0; i < n; begin = reply_ends[i++]) {
       router.send(identities[i], zmq::send_flags::sndmore);
       router.send(zmq::buffer(replies.data() + begin, reply_ends[i] - begin), zmq::send_flags::none);
@@ -85,7 +85,7 @@ struct Connection {
   bool watching_writes = false;  // EPOLLOUT is registered
 };
 
-void serve_uds(Dictionary& dictionary, const std::string& path, int stop_fd,
+void serve_uds(Handler& handler, const std::string& path, int stop_fd,
                const std::function<void(const std::string&)>& on_ready) {
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
@@ -149,7 +149,7 @@ void serve_uds(Dictionary& dictionary, const std::string& path, int stop_fd,
         frames.push_back(frame);
         c.consumed += used;
       }
-      dictionary.handle(frames, c.out, true);
+      handler.handle(frames, c.out, true);
     } catch (const Error& e) {  // an impossible length: the stream cannot be resynchronised
       std::string reply;
       encode_reply(reply, {WireStatus::error, 0, e.what()});
@@ -192,12 +192,12 @@ void serve_uds(Dictionary& dictionary, const std::string& path, int stop_fd,
 
 }  // namespace
 
-void run_server(Dictionary& dictionary, Transport transport, const std::string& endpoint, int stop_fd,
+void run_server(Handler& handler, Transport transport, const std::string& endpoint, int stop_fd,
                 const std::function<void(const std::string&)>& on_ready) {
   if (transport == Transport::zmq) {
-    serve_zmq(dictionary, endpoint, stop_fd, on_ready);
+    serve_zmq(handler, endpoint, stop_fd, on_ready);
   } else {
-    serve_uds(dictionary, endpoint, stop_fd, on_ready);
+    serve_uds(handler, endpoint, stop_fd, on_ready);
   }
 }
 

@@ -7,17 +7,17 @@
 #include <string>
 #include <string_view>
 
-#include "strategies/socket_manager/dictionary.hpp"
+#include "strategies/socket_manager/handler.hpp"
 
 namespace sharebench::socket_manager {
 
 enum class Transport { zmq, uds };
 
-// Serves `dictionary` on `endpoint` until `stop_fd` becomes readable. Calls
+// Serves requests to `handler` on `endpoint` until `stop_fd` becomes readable. Calls
 // on_ready("") once it listens, or on_ready(message) and returns if it cannot.
 // zmq: a ROUTER bound to an ipc:// or tcp:// endpoint. uds: a stream socket bound to a
 // path, an epoll loop, frames behind a 4-byte length.
-void run_server(Dictionary& dictionary, Transport transport, const std::string& endpoint, int stop_fd,
+void run_server(Handler& handler, Transport transport, const std::string& endpoint, int stop_fd,
                 const std::function<void(const std::string&)>& on_ready);
 
 }  // namespace sharebench::socket_manager

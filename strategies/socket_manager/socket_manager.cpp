@@ -1,16 +1,14 @@
 #include "strategies/socket_manager/socket_manager.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <charconv>
 #include <iostream>
 
-#include "common/child_process.hpp"
 #include "common/error.hpp"
+#include "common/helper_process.hpp"
 #include "common/os.hpp"
 #include "strategies/socket_manager/client.hpp"
 #include "strategies/socket_manager/server.hpp"
@@ -147,15 +145,7 @@ class SocketManagerStrategy final : public Strategy {
   }
 
   void teardown() noexcept override {
-    if (server_) {
-      if (stop_) {
-        const char stop = 's';  // MSG_NOSIGNAL: a dead server must not take the caller with it
-        [[maybe_unused]] const ssize_t n = ::send(stop_.get(), &stop, 1, MSG_NOSIGNAL);
-      }
-      server_.stop(kServerStopGrace);
-      server_ = ChildProcess();
-    }
-    stop_.reset();
+    server_.stop(kServerStopGrace);  // a byte on its stop_fd asks it to stop
     if (transport_ == Transport::uds && options_.connect.empty() && !options_.endpoint.empty()) {
       ::unlink(address_.c_str());  // a socket path the user chose outlives the server
     }
@@ -163,64 +153,21 @@ class SocketManagerStrategy final : public Strategy {
   }
 
   std::vector<pid_t> helper_processes() const override {
-    return server_ && !server_.exited() ? std::vector<pid_t>{server_.pid()} : std::vector<pid_t>{};
+    return server_.running() ? std::vector<pid_t>{server_.pid()} : std::vector<pid_t>{};
   }
 
-  std::string helper_failure() override {
-    // A killed server's sockets close before it can be reaped: give its exit a moment.
-    if (server_ && server_.wait_for(milliseconds(200))) return "server exited: " + server_.how_ended();
-    return "";
-  }
+  std::string helper_failure() override { return server_.failure(); }
 
  private:
   void start_server(const Dataset& dataset) {
-    int stop[2], ready[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, stop) != 0 || ::pipe2(ready, O_CLOEXEC) != 0) {
-      throw_errno("socket-manager: socketpair");
-    }
-    UniqueFd stop_read(stop[0]), ready_read(ready[0]), ready_write(ready[1]);
-    stop_.reset(stop[1]);
-    const Transport transport = transport_;
-    const std::string address = address_;
-    server_ = ChildProcess::spawn([&dataset, transport, address, &stop_read, &ready_write]() -> int {
-      Dictionary dictionary(dataset);
-      run_server(dictionary, transport, address, stop_read.get(), [&](const std::string& error) {
-        const std::string message = error.empty() ? "ok" : error;
-        [[maybe_unused]] const ssize_t n = ::write(ready_write.get(), message.data(), message.size());
-        ready_write.reset();
-      });
-      return 0;
-    });
-    ready_write.reset();  // so that the server's death reads as end of file
-    const std::string answer = read_until_closed(ready_read.get(), kServerStartTimeout);
-    if (answer != "ok") {
-      const std::string why = answer.empty() ? "exited before it was ready (" + how_server_ended() + ")" : answer;
-      teardown();
-      throw Error("socket-manager: server " + why);
-    }
-  }
-
-  std::string how_server_ended() {
-    server_.wait_for(milliseconds(100));
-    return server_.how_ended();
-  }
-
-  // The server's first words: "ok", an error message, or nothing if it died or hung.
-  std::string read_until_closed(int fd, milliseconds timeout) {
-    pollfd p{fd, POLLIN, 0};
-    std::string text;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      const auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) throw Error("socket-manager: server not ready within " + std::to_string(timeout.count()) + " ms");
-      const int r = ::poll(&p, 1, static_cast<int>(left.count()));
-      if (r < 0 && errno == EINTR) continue;
-      char buffer[512];
-      const ssize_t n = r > 0 ? ::read(fd, buffer, sizeof buffer) : 0;
-      if (n <= 0) return text;
-      text.append(buffer, static_cast<std::size_t>(n));
-      if (text == "ok") return text;
-    }
+    server_ = HelperProcess::fork("socket-manager", "server", kServerStartTimeout,
+                                  [&dataset, transport = transport_, &address = address_](HelperProcess::Child& child) {
+                                    Dictionary dictionary(dataset);
+                                    Handler handler(dictionary);
+                                    run_server(handler, transport, address, child.stop_fd(),
+                                               [&child](const std::string& error) { child.ready(error); });
+                                    return 0;
+                                  });
   }
 
   // --connect: the server runs already (sharebench serve). It must hold this cell's dataset,
@@ -241,8 +188,7 @@ class SocketManagerStrategy final : public Strategy {
   AddMode add_mode_;
   std::string address_;
   PrivateDir dir_;
-  UniqueFd stop_;  // writing a byte asks the server to stop
-  ChildProcess server_;
+  HelperProcess server_;
 };
 
 volatile sig_atomic_t g_serve_stop_fd = -1;
@@ -278,8 +224,9 @@ int serve_socket_manager(const StrategyOptions& strategy_options, const std::fun
   ::sigaction(SIGINT, &action, nullptr);
   ::sigaction(SIGTERM, &action, nullptr);
   Dictionary dictionary(dataset);
+  Handler handler(dictionary);
   std::string failure;
-  run_server(dictionary, transport, address, stop_read.get(), [&](const std::string& error) {
+  run_server(handler, transport, address, stop_read.get(), [&](const std::string& error) {
     failure = error;
     if (error.empty()) {
       std::cerr << "sharebench serve: listening on " << options.endpoint << " (" << dictionary.size()
@@ -291,7 +238,7 @@ int serve_socket_manager(const StrategyOptions& strategy_options, const std::fun
     std::cerr << "sharebench: " << failure << '\n';
     return 1;
   }
-  std::cerr << "sharebench serve: stopped (" << dictionary.bad_frames() << " malformed frames refused)\n";
+  std::cerr << "sharebench serve: stopped (" << handler.bad_frames() << " malformed frames refused)\n";
   return 0;
 }
 

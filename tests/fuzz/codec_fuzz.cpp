@@ -8,7 +8,8 @@
 #include <vector>
 
 #include "common/error.hpp"
-#include "strategies/socket_manager/dictionary.hpp"
+#include "strategies/common/dictionary.hpp"
+#include "strategies/socket_manager/handler.hpp"
 #include "strategies/socket_manager/wire.hpp"
 
 using namespace sharebench;
@@ -23,6 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return d;
   }();
   static Dictionary dictionary(dataset);
+  static Handler handler(dictionary);
   const std::string_view input(reinterpret_cast<const char*>(data), size);
 
   Request request;
@@ -43,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   frames.push_back(input);  // and the whole input as one ZeroMQ message
   std::string out;
   std::vector<std::size_t> ends;
-  dictionary.handle(frames, out, false, &ends);
+  handler.handle(frames, out, false, &ends);
   if (ends.size() != frames.size()) throw std::logic_error("a request without exactly one reply");
   for (std::size_t i = 0, begin = 0; i < ends.size(); begin = ends[i++]) {
     if (!decode_reply(std::string_view(out).substr(begin, ends[i] - begin), reply).empty()) {
