@@ -93,27 +93,6 @@ class PythonClient final : public Client {
     get_ = Ref(), put_ = Ref(), add_ = Ref(), execute_ = Ref(), close_ = Ref(), client_ = Ref();
   }
 
-  // Client still declares these pure; they go once it makes them conveniences over execute().
-  bool get(std::string_view key, std::string& value_out) override {
-    Op op;
-    op.key = key;
-    op.result.swap(value_out);
-    execute({&op, 1});
-    value_out.swap(op.result);
-    return op.found;
-  }
-  void put(std::string_view key, std::string_view value) override {
-    Op op;
-    op.kind = OpKind::put, op.key = key, op.value = value;
-    execute({&op, 1});
-  }
-  std::int64_t add(std::string_view key, std::int64_t delta) override {
-    Op op;
-    op.kind = OpKind::add, op.key = key, op.delta = delta;
-    execute({&op, 1});
-    return op.counter;
-  }
-
   void execute(std::span<Op> ops) override {
     Gil gil;
     if (execute_) {
