@@ -1,7 +1,9 @@
 // The conformance suite: every registered strategy, every workload, 1, 2 and 4 procs, through
 // the runner, held to what the strategy claims. A new strategy is covered by registering it.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
+#include <chrono>
 #include <string>
 #include <tuple>
 
@@ -73,8 +75,17 @@ TEST_P(Conformance, OkOrSkippedWithAReasonAndEveryCheckHolds) {
       EXPECT_EQ(r.check.lost_adds, 0) << r.check.first_problem;
       EXPECT_EQ(r.check.lost_updates, 0u) << r.check.first_problem;
     }
+    if (workload.add_ratio == 1) {
+      EXPECT_EQ(r.adds, r.ops);
+    }
+    EXPECT_GT(r.window_seconds, 0);
+    EXPECT_GT(r.setup_ns, 0u);
     EXPECT_LE(r.latency.p50, r.latency.p99);
     EXPECT_LE(r.latency.p99, r.latency.max);
+    EXPECT_GT(r.coordinator_pss_kib, 0);
+    for (const ProcessFigures& p : r.per_process) EXPECT_GT(p.pss_kib, 0);
+    for (long kib : r.helper_pss_kib) EXPECT_GT(kib, 0) << "a helper process's memory";
+    EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1) << "a process of the cell was left unreaped";
   }
 }
 
@@ -87,7 +98,10 @@ INSTANTIATE_TEST_SUITE_P(EveryStrategyAndWorkload, Conformance,
 // cell with how it exited, and nothing is left behind.
 class HelperKilled : public ::testing::TestWithParam<std::string>, protected testing::TestCell {
  protected:
-  HelperKilled() { TestCell::use("read", 2'000); }
+  HelperKilled() {
+    settings.duration = std::chrono::seconds(20);  // far longer than failing takes: the two cannot be confused
+    TestCell::use("read", 2'000);
+  }
   void TearDown() override {
     const std::string& prefix = settings.strategy_options.object_prefix;
     EXPECT_EQ(testing::os_objects_with(prefix), std::vector<std::string>{});
@@ -114,9 +128,14 @@ TEST_P(HelperKilled, FailsTheCellWithHowItExited) {
   const StrategyInfo killing{"killing", "test", [](const StrategyOptions& o) -> std::unique_ptr<Strategy> {
                                return std::make_unique<testing::KillHelperMidRun>(*inner, o, 20);
                              }};
+  const auto start = std::chrono::steady_clock::now();
   const CellResult r = run(killing, 2);
   ASSERT_EQ(r.status, CellStatus::failed);
-  EXPECT_NE(r.reason.find("killed by signal 9 (SIGKILL)"), std::string::npos) << r.reason;
+  EXPECT_NE(r.reason.find(" exited: killed by signal 9 (SIGKILL)"), std::string::npos) << r.reason;
+  // Within the op timeout and the teardown, not at the window's end; 5 s more for a loaded machine.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, settings.strategy_options.op_timeout + std::chrono::seconds(5))
+      << "detected within the op timeout, not the window";
+  EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1) << "the killed helper was left unreaped";
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryStrategy, HelperKilled, ::testing::ValuesIn(testing::strategy_names()),

@@ -37,22 +37,6 @@ class RedisRun : public ::testing::Test, protected testing::TestCell {
   }
 };
 
-TEST_F(RedisRun, PrivateServerReadsExactlyAndLosesNothing) {
-  for (const char* name : {"read", "mixed", "counter"}) {
-    use(name);
-    for (int procs : {1, 2, 4}) {
-      const CellResult r = run(procs);
-      ASSERT_EQ(r.status, CellStatus::ok) << name << " procs " << procs << ": " << r.reason;
-      EXPECT_GT(r.ops, 0u);
-      EXPECT_EQ(r.check.mismatches, 0u);
-      EXPECT_EQ(r.check.lost_updates, 0u);
-      ASSERT_EQ(r.helper_pss_kib.size(), 1u);
-      EXPECT_GT(r.helper_pss_kib[0], 0) << "redis-server's memory";
-    }
-  }
-  EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1) << "a redis-server was left unreaped";
-}
-
 TEST_F(RedisRun, PipelinedCommandsKeepTheirOrder) {
   settings.strategy_options.given["--pipeline"] = "16";
   use("update");
@@ -60,21 +44,6 @@ TEST_F(RedisRun, PipelinedCommandsKeepTheirOrder) {
   ASSERT_EQ(r.status, CellStatus::ok) << r.reason;
   EXPECT_EQ(r.batch, 16u);
   EXPECT_EQ(r.check.lost_updates, 0u);
-}
-
-TEST_F(RedisRun, AServerKilledMidRunFailsTheCellWithItsSignal) {
-  settings.duration = 20s;  // far longer than failing takes, so that the two cannot be confused
-  use("read");
-  const StrategyInfo killer{"killer", "test", [](const StrategyOptions& o) -> std::unique_ptr<Strategy> {
-                              return std::make_unique<testing::KillHelperMidRun>(*find_strategy("redis"), o);
-                            }};
-  const auto start = std::chrono::steady_clock::now();
-  const CellResult r = run(2, killer);
-  EXPECT_EQ(r.status, CellStatus::failed);
-  EXPECT_EQ(r.reason.rfind("redis-server exited: killed by signal 9 (SIGKILL); worker ", 0), 0u) << r.reason;
-  // Within the op timeout (1 s) and the teardown, not at the window's end; 5 s is for a loaded machine.
-  EXPECT_LT(std::chrono::steady_clock::now() - start, settings.strategy_options.op_timeout + 5s)
-      << "detected within the op timeout, not the window";
 }
 
 TEST_F(RedisRun, ASharedServerKeepsItsOwnKeysAndLosesTheRunsKeys) {

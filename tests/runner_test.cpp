@@ -106,27 +106,6 @@ TEST_F(RunnerTest, OpsExecutedByClientsEqualOpsReported) {
   }
 }
 
-TEST_F(RunnerTest, NullAndMmapTableRunCleanAtOneTwoAndFourProcs) {
-  for (const char* name : {"null", "mmap-table"}) {
-    for (int procs : {1, 2, 4}) {
-      const CellResult r = run(*find_strategy(name), procs);
-      ASSERT_EQ(r.status, CellStatus::ok) << name << " " << procs << ": " << r.reason;
-      EXPECT_GT(r.ops, 0u);
-      EXPECT_EQ(r.check.mismatches, 0u);
-      EXPECT_EQ(r.check.lost_updates, 0u);
-      EXPECT_GT(r.window_seconds, 0.25);
-      EXPECT_GT(r.latency.timed_ops, 0u);
-      EXPECT_LE(r.latency.p50, r.latency.p99);
-      EXPECT_LE(r.latency.p99, r.latency.max);
-      if (std::string(name) == "mmap-table") {
-        EXPECT_EQ(r.check.reads_checked, r.gets);  // warm-up is 0: every read checked is in the window
-        EXPECT_GT(r.shared_bytes, 0u);
-      }
-      for (const ProcessFigures& p : r.per_process) EXPECT_GT(p.pss_kib, 0);
-    }
-  }
-}
-
 TEST_F(RunnerTest, MmapTableReportsMismatchesWhenValuesAreWrong) {
   // A dataset whose values were built for another value size: every hit is a mismatch.
   WorkloadSpec other = workload;
@@ -188,30 +167,6 @@ class WriteWorkloads : public RunnerTest {
  protected:
   void use(const char* name) { TestCell::use(name, 5'000); }
 };
-
-TEST_F(WriteWorkloads, ShmMapLosesNothingAtOneTwoAndFourProcs) {
-  for (const char* name : {"mixed", "update", "write", "counter"}) {
-    use(name);
-    for (int procs : {1, 2, 4}) {
-      const CellResult r = run(*find_strategy("shm-map"), procs);
-      ASSERT_EQ(r.status, CellStatus::ok) << name << " procs " << procs << ": " << r.reason;
-      EXPECT_EQ(r.check.mismatches, 0u);
-      EXPECT_EQ(r.check.lost_updates, 0u);
-      EXPECT_EQ(r.check.lost_adds, 0);
-      if (workload.needs_put()) {
-        EXPECT_GT(r.puts, 0u);
-        EXPECT_GT(r.check.final_keys_checked, 0u);
-      }
-      if (workload.needs_add()) {
-        EXPECT_EQ(r.adds, r.ops);
-      }
-      EXPECT_GT(r.coordinator_pss_kib, 0);
-      for (const ProcessFigures& p : r.per_process) EXPECT_GT(p.pss_kib, 0);
-      EXPECT_GT(r.shared_bytes, 0u) << "the segment";
-      EXPECT_GT(r.setup_ns, 0u);
-    }
-  }
-}
 
 // Acknowledges every put but stores only 49 of 50: what a buggy strategy does.
 class LossyStrategy final : public Strategy {
@@ -474,63 +429,6 @@ TEST_F(RunnerTest, PinningPlacesWorkersAsAsked) {
 }
 
 // ----- queue-passing through the runner: exact results, and failures that end the cell -----
-
-TEST_F(WriteWorkloads, QueuePassingLosesNothingAtOneTwoAndFourProcs) {
-  for (const char* name : {"read", "mixed", "write", "counter"}) {
-    use(name);
-    for (int procs : {1, 2, 4}) {
-      const CellResult r = run(*find_strategy("queue-passing"), procs);
-      ASSERT_EQ(r.status, CellStatus::ok) << name << " procs " << procs << ": " << r.reason;
-      EXPECT_GT(r.ops, 0u);
-      EXPECT_EQ(r.check.mismatches, 0u) << name << " procs " << procs;
-      EXPECT_EQ(r.check.lost_updates, 0u) << name << " procs " << procs;
-      EXPECT_EQ(r.check.lost_puts, 0u);
-      EXPECT_EQ(r.check.lost_adds, 0);
-      EXPECT_EQ(r.check.reads_checked, r.gets);
-      EXPECT_EQ(r.strategy_figures.count("queue_full_waits"), 1u);
-      EXPECT_EQ(r.strategy_figures.at("owner_malformed_requests"), 0u);
-      EXPECT_EQ(r.strategy_figures.at("owner_dropped_replies"), 0u);
-      EXPECT_EQ(r.helper_pss_kib.size(), 1u);
-      if (workload.needs_put()) {
-        EXPECT_GT(r.puts, 0u);
-        EXPECT_GT(r.check.final_keys_checked, 0u);
-      }
-      if (workload.needs_add()) {
-        EXPECT_EQ(r.adds, r.ops);
-      }
-    }
-  }
-}
-
-TEST_F(WriteWorkloads, AKilledOwnerFailsTheCellWithItsReasonWithinTheOpTimeout) {
-  settings.duration = 20s;  // the cell ends when it fails; a loaded machine needs time to reach batch 20
-  settings.strategy_options.op_timeout = 500ms;
-  Mapping shared_word = Mapping::shared_anonymous(4096);
-  static std::atomic<std::int64_t>* killed_at = nullptr;  // a lambda that captures cannot be a factory
-  killed_at = new (shared_word.data()) std::atomic<std::int64_t>(0);
-  const StrategyInfo killing{"owner-killing", "test", [](const StrategyOptions& o) -> std::unique_ptr<Strategy> {
-                               return std::make_unique<testing::KillHelperMidRun>(*find_strategy("queue-passing"), o,
-                                                                                  20, killed_at);
-                             }};
-  for (const char* name : {"read", "write"}) {
-    use(name);
-    killed_at->store(0);
-    const CellResult r = run(killing, 2);
-    const auto returned = std::chrono::steady_clock::now().time_since_epoch();
-    const std::int64_t kill_ns = killed_at->load();
-    ASSERT_NE(kill_ns, 0) << name << ": the owner was never killed";
-    EXPECT_EQ(r.status, CellStatus::failed) << name;
-    EXPECT_EQ(r.reason.rfind("owner exited: killed by signal 9 (SIGKILL); worker ", 0), 0u) << name << ": " << r.reason;
-    // The workers give up after the op timeout; stopping the others (up to 1 s) and the teardown
-    // follow. 3 s is for a loaded machine, and still far short of what a hang costs: the window,
-    // then the 5 s stop grace (whose reason, "workers did not stop", the check above refuses).
-    EXPECT_LT(std::chrono::nanoseconds(std::chrono::duration_cast<std::chrono::nanoseconds>(returned).count() - kill_ns),
-              settings.strategy_options.op_timeout + 3s)
-        << name << ": " << r.reason;
-    EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1) << "a child was left unreaped";
-    EXPECT_EQ(testing::os_objects_with(settings.strategy_options.object_prefix + "-"), std::vector<std::string>{});
-  }
-}
 
 TEST_F(WriteWorkloads, AKilledWorkerFailsTheCellAndTheOwnerIsReapedWithItsQueues) {
   // Worker 1 kills itself mid-run; the owner serves worker 0 until the runner ends the cell.

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <string>
 #include <utility>
@@ -188,8 +189,8 @@ class PythonClient final : public Client {
 class PythonStrategy final : public Strategy {
  public:
   // `module` is an importable name (a built-in peer) or, if `from_file`, a path.
-  PythonStrategy(std::string name, std::string_view module, bool from_file, std::string prefix)
-      : name_(std::move(name)), prefix_(std::move(prefix)) {
+  PythonStrategy(std::string name, std::string_view module, bool from_file, const StrategyOptions& options)
+      : name_(std::move(name)), prefix_(options.object_prefix) {
     if (from_file) {
       struct stat st;
       if (::stat(std::string(module).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -200,6 +201,9 @@ class PythonStrategy final : public Strategy {
     Gil gil;
     module_ = from_file ? import_file(module) : Ref(PyImport_ImportModule(std::string(module).c_str()));
     if (!module_) fail("import");
+    // --op-timeout, for a peer that waits on a reply: a dead owner must fail the cell, not hang it.
+    Ref op_timeout(PyFloat_FromDouble(std::chrono::duration<double>(options.op_timeout).count()));
+    if (!op_timeout || PyObject_SetAttrString(module_.get(), "op_timeout_s", op_timeout.get()) != 0) fail("import");
     std::string lacking;
     for (const char* f : {"capabilities", "prepare", "connect", "teardown"}) {
       Ref attr = optional_attr(module_.get(), f);
@@ -348,7 +352,7 @@ std::size_t g_user_slots_used = 0;
 template <std::size_t I>
 std::unique_ptr<Strategy> make_user(const StrategyOptions& options) {
   const std::string& name = g_user_slots[I].name;
-  return std::make_unique<PythonStrategy>(name, std::string_view(name).substr(7), true, options.object_prefix);
+  return std::make_unique<PythonStrategy>(name, std::string_view(name).substr(7), true, options);
 }
 
 template <std::size_t... I>
@@ -361,7 +365,7 @@ constexpr std::array<std::unique_ptr<Strategy> (*)(const StrategyOptions&), kUse
 
 std::unique_ptr<Strategy> make_python_strategy(std::string_view name, std::string_view module,
                                                const StrategyOptions& options) {
-  return std::make_unique<PythonStrategy>(std::string(name), module, false, options.object_prefix);
+  return std::make_unique<PythonStrategy>(std::string(name), module, false, options);
 }
 
 const StrategyInfo* find_python_user_strategy(std::string_view name) {

@@ -9,9 +9,12 @@ and the owner. close() flushes a worker's one-way puts before it exits.
 """
 import multiprocessing
 import os
+import queue
 import signal
 
 from _peer_util import die_with_parent, how_ended
+
+op_timeout_s = 2.0  # sharebench sets it to --op-timeout before prepare()
 
 MAX_WORKERS = 64
 _GET, _PUT, _ADD = 0, 1, 2
@@ -54,16 +57,23 @@ class Client:
         self.requests = state.requests
         self.reply = state.replies[worker]
 
+    def _reply(self):
+        # A killed owner never answers: wait no longer than the run's --op-timeout.
+        try:
+            return self.reply.get(timeout=op_timeout_s)
+        except queue.Empty:
+            raise TimeoutError("py-queue: no reply from the owner within %g s" % op_timeout_s) from None
+
     def get(self, key):
         self.requests.put((_GET, self.worker, key, None))
-        return self.reply.get()
+        return self._reply()
 
     def put(self, key, value):
         self.requests.put((_PUT, self.worker, key, value))
 
     def add(self, key, delta):
         self.requests.put((_ADD, self.worker, key, delta))
-        return self.reply.get()
+        return self._reply()
 
     def close(self):
         self.requests.close()
