@@ -2,6 +2,8 @@
 // coordinator never hang and leave nothing behind, and what goes wrong in a peer reaches the
 // user as one line they can act on.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <sys/wait.h>
 
 #include <filesystem>
@@ -52,6 +54,8 @@ TEST_F(Python, HundredCellsInARowNeitherHangNorLeaveAnythingBehind) {
   settings.duration = std::chrono::milliseconds(20);
   use("mixed", 500);
   const std::size_t threads_before = threads_in_this_process();
+  // multiprocessing's own temporary directories (pymp-*): a Manager's listener lives in one.
+  const std::vector<std::string> pymp_before = testing::tmp_entries_with("pymp-");
   int cells = 0;
   for (int procs : {1, 2, 4, 8}) {
     for (int i = 0; i < 25; ++i, ++cells) {
@@ -64,6 +68,10 @@ TEST_F(Python, HundredCellsInARowNeitherHangNorLeaveAnythingBehind) {
     }
   }
   EXPECT_EQ(cells, 100);
+  for (const std::string& entry : testing::tmp_entries_with("pymp-")) {
+    EXPECT_NE(std::find(pymp_before.begin(), pymp_before.end(), entry), pymp_before.end())
+        << entry << ": multiprocessing's temporary directory was left in /tmp";
+  }
   EXPECT_EQ(testing::os_objects_with(settings.strategy_options.object_prefix), std::vector<std::string>{});
   EXPECT_EQ(testing::tmp_entries_with(settings.strategy_options.object_prefix), std::vector<std::string>{});
 }

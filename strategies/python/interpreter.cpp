@@ -49,6 +49,7 @@ void start() {
   config.use_environment = 0;  // a pyenv PYTHONHOME/PYTHONPATH must not redirect Debian's libpython
   config.user_site_directory = 0;
   config.parse_argv = 0;
+  config.write_bytecode = 0;  // no __pycache__ beside a peer: not in the source tree, not in /tmp
   // sys.executable and the stdlib prefix: Debian's python3.11, not the sharebench binary.
   PyStatus status = PyConfig_SetBytesString(&config, &config.executable, SHAREBENCH_PYTHON_EXECUTABLE);
   if (!PyStatus_Exception(status)) status = Py_InitializeFromConfig(&config);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/os.hpp"
 #include "strategies/python/interpreter.hpp"
 
 namespace sharebench {
@@ -237,6 +238,7 @@ class PythonStrategy final : public Strategy {
 
   void prepare(const Dataset& dataset) override {
     Gil gil;
+    use_private_temp_dir();
     Ref entries(PyList_New(static_cast<Py_ssize_t>(dataset.size())));
     Ref counters(PyList_New(static_cast<Py_ssize_t>(dataset.counters().size())));
     if (!entries || !counters) fail("prepare()");
@@ -278,10 +280,18 @@ class PythonStrategy final : public Strategy {
 
   void teardown() noexcept override {
     Gil gil;
-    if (!state_) return;
-    Ref r(PyObject_CallMethod(module_.get(), "teardown", "O", state_.get()));
-    if (!r) std::fprintf(stderr, "%s: teardown(): %s\n", name_.c_str(), python::take_exception().c_str());
-    state_ = Ref();
+    if (state_) {
+      Ref r(PyObject_CallMethod(module_.get(), "teardown", "O", state_.get()));
+      if (!r) std::fprintf(stderr, "%s: teardown(): %s\n", name_.c_str(), python::take_exception().c_str());
+      state_ = Ref();
+    }
+    if (!temp_dir_.path().empty()) {
+      if (Ref config = multiprocessing_config()) {
+        if (PyDict_DelItemString(config.get(), "tempdir") != 0) PyErr_Clear();
+      }
+      PyErr_Clear();
+      temp_dir_.reset();
+    }
   }
 
   // The peer's helper_failure(state), e.g. "owner exited: killed by signal 9 (SIGKILL)".
@@ -334,7 +344,26 @@ class PythonStrategy final : public Strategy {
   }
 
   std::string name_;
+  // multiprocessing's `current_process()._config`, where get_temp_dir() keeps its directory.
+  static Ref multiprocessing_config() {
+    Ref module(PyImport_ImportModule("multiprocessing.process"));
+    Ref process(module ? PyObject_CallMethod(module.get(), "current_process", nullptr) : nullptr);
+    Ref config(process ? PyObject_GetAttrString(process.get(), "_config") : nullptr);
+    return config && PyDict_Check(config.get()) ? std::move(config) : Ref();
+  }
+  // multiprocessing makes a pymp-* directory in /tmp for its sockets (a Manager's listener) and
+  // removes it only when the interpreter exits, which the coordinator's never does: point it
+  // at a directory of this run's own, removed at teardown.
+  void use_private_temp_dir() {
+    if (!temp_dir_.path().empty()) return;
+    temp_dir_ = PrivateDir(prefix_ + "-python");
+    Ref config = multiprocessing_config();
+    Ref path(PyUnicode_FromString(temp_dir_.path().c_str()));
+    if (!config || !path || PyDict_SetItemString(config.get(), "tempdir", path.get()) != 0) fail("prepare()");
+  }
+
   std::string prefix_;
+  PrivateDir temp_dir_;  // multiprocessing's temporary directory while a cell runs
   Ref module_;
   Ref state_;  // what prepare() returned; empty before prepare() and after teardown()
   Capabilities caps_;
