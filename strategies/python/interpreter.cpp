@@ -119,7 +119,14 @@ bool pending_not_implemented() { return PyErr_ExceptionMatches(PyExc_NotImplemen
 
 #if defined(__SANITIZE_ADDRESS__)
 // The interpreter lives until the process exits and is never finalized (finalizing it would
-// race the peers' own at-exit handlers), so what CPython allocated is still held at exit:
+// race the peers' own at-exit handlers), so what CPython and the libraries its modules load
+// (extension modules, OpenSSL for hashlib, libffi) allocated is still held at exit:
 // LeakSanitizer must not count that as our leak. Our own code is still checked.
-extern "C" const char* __lsan_default_suppressions() { return "leak:libpython3.11.so\n"; }
+extern "C" const char* __lsan_default_suppressions() {
+  return "leak:libpython3.11.so\n"
+         "leak:cpython-311-x86_64-linux-gnu.so\n"
+         "leak:libcrypto.so\n"
+         "leak:libssl.so\n"
+         "leak:libffi.so\n";
+}
 #endif
