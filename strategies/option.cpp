@@ -42,4 +42,8 @@ OptionValue parse_pipeline(std::string_view flag, std::string_view text) {
   return parse_integer<std::uint64_t>(flag, text, 1, 1024);
 }
 
+OptionValue parse_add_mode(std::string_view flag, std::string_view text) {
+  return parse_choice(flag, text, "mode", {"atomic", "rmw"});
+}
+
 }  // namespace sharebench

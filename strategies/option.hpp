@@ -63,4 +63,14 @@ inline constexpr OptionSpec kPipelineOption{"--pipeline", "K",
                                             "requests in flight per worker (1 = synchronous, 1..1024)", "1",
                                             "pipeline", parse_pipeline};
 
+// --add-mode, read by the strategies whose add can be either way: atomic, or a get then a put
+// (as a Manager proxy's d[k] += 1 does). socket-manager is atomic unless told; py-manager is
+// used as people write it, read-modify-write, unless --add-mode is given.
+OptionValue parse_add_mode(std::string_view flag, std::string_view text);
+inline constexpr OptionSpec kAddModeOption{
+    "--add-mode", "MODE",
+    "atomic (the server adds; py-manager: under a Manager().Lock()) or rmw (a get then a put, as Manager "
+    "proxies do; py-manager's default)",
+    "atomic", "add_mode", parse_add_mode};
+
 }  // namespace sharebench

@@ -14,6 +14,10 @@
 
 namespace sharebench {
 
+namespace {
+constexpr OptionSpec py_manager_options[] = {kAddModeOption};
+}  // namespace
+
 std::span<const StrategyInfo> registered_strategies() {
   // A function's static, so it is built on first use, whichever static initializer asks.
   static const StrategyInfo strategies[] = {
@@ -38,8 +42,10 @@ std::span<const StrategyInfo> registered_strategies() {
        [](const StrategyOptions& o) { return make_python_strategy("py-null", "py_null", o); }},
       {"py-mmap-dict", "Python: an immutable hash table in an anonymous mmap built before fork; reads only",
        [](const StrategyOptions& o) { return make_python_strategy("py-mmap-dict", "py_mmap_dict", o); }},
-      {"py-manager", "Python: multiprocessing.Manager().dict(); d[k] += 1 as people write it (not atomic)",
-       [](const StrategyOptions& o) { return make_python_strategy("py-manager", "py_manager", o); }},
+      {"py-manager",
+       "Python: multiprocessing.Manager().dict(); d[k] += 1 as people write it (not atomic; --add-mode atomic "
+       "takes a Manager().Lock())",
+       make_py_manager_strategy, py_manager_options},
       {"py-queue", "Python: multiprocessing.Queue to an owner process with a dict; one-way puts, atomic adds",
        [](const StrategyOptions& o) { return make_python_strategy("py-queue", "py_queue", o); }},
       {"py-value-array", "Python: counters in multiprocessing.Array('q') under its lock; counters only",

@@ -285,7 +285,7 @@ TEST(Cli, AnOptionOfAStrategyOutsideTheRunIsWarnedAboutWithItsOwner) {
                                           "--out", out});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::vector<std::string> expected = {
-      "--add-mode has no effect: it is an option of socket-manager, which this run does not include",
+      "--add-mode has no effect: it is an option of socket-manager and py-manager, which this run does not include",
       "--pipeline has no effect: it is an option of socket-manager and redis, which this run does not include"};
   const std::size_t header = r.out.find("strategy         workload");
   for (const std::string& warning : expected) {

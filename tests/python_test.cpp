@@ -192,5 +192,19 @@ TEST_F(Python, TheExampleUserPeerIsACorrectSharedDict) {
   }
 }
 
+// Manager().dict() as people write d[k] += 1 promises nothing (its lost updates are reported,
+// not failed); --add-mode atomic takes a Manager().Lock() around it and loses no add.
+TEST_F(Python, ManagerAddsUnderItsLockLoseNothing) {
+  const StrategyInfo& info = *find_strategy("py-manager");
+  EXPECT_FALSE(info.make(settings.strategy_options)->capabilities().atomic_add);
+  settings.strategy_options.given["--add-mode"] = "atomic";
+  EXPECT_TRUE(info.make(settings.strategy_options)->capabilities().atomic_add);
+  use("counter", 0);
+  const CellResult r = run(info, 2);
+  ASSERT_EQ(r.status, CellStatus::ok) << r.reason;
+  EXPECT_GT(r.adds, 0u);
+  EXPECT_EQ(r.check.lost_adds, 0) << r.check.first_problem;
+}
+
 }  // namespace
 }  // namespace sharebench

@@ -190,7 +190,8 @@ class PythonClient final : public Client {
 class PythonStrategy final : public Strategy {
  public:
   // `module` is an importable name (a built-in peer) or, if `from_file`, a path.
-  PythonStrategy(std::string name, std::string_view module, bool from_file, const StrategyOptions& options)
+  PythonStrategy(std::string name, std::string_view module, bool from_file, const StrategyOptions& options,
+                 const std::map<std::string, std::string>& peer_options = {})
       : name_(std::move(name)), prefix_(options.object_prefix) {
     if (from_file) {
       struct stat st;
@@ -205,6 +206,13 @@ class PythonStrategy final : public Strategy {
     // --op-timeout, for a peer that waits on a reply: a dead owner must fail the cell, not hang it.
     Ref op_timeout(PyFloat_FromDouble(std::chrono::duration<double>(options.op_timeout).count()));
     if (!op_timeout || PyObject_SetAttrString(module_.get(), "op_timeout_s", op_timeout.get()) != 0) fail("import");
+    Ref peer_dict(PyDict_New());
+    if (!peer_dict) fail("import");
+    for (const auto& [option, value] : peer_options) {
+      Ref text(PyUnicode_FromString(value.c_str()));
+      if (!text || PyDict_SetItemString(peer_dict.get(), option.c_str(), text.get()) != 0) fail("import");
+    }
+    if (PyObject_SetAttrString(module_.get(), "options", peer_dict.get()) != 0) fail("import");
     std::string lacking;
     for (const char* f : {"capabilities", "prepare", "connect", "teardown"}) {
       Ref attr = optional_attr(module_.get(), f);
@@ -393,8 +401,15 @@ constexpr std::array<std::unique_ptr<Strategy> (*)(const StrategyOptions&), kUse
 }  // namespace
 
 std::unique_ptr<Strategy> make_python_strategy(std::string_view name, std::string_view module,
-                                               const StrategyOptions& options) {
-  return std::make_unique<PythonStrategy>(std::string(name), module, false, options);
+                                               const StrategyOptions& options,
+                                               const std::map<std::string, std::string>& peer_options) {
+  return std::make_unique<PythonStrategy>(std::string(name), module, false, options, peer_options);
+}
+
+std::unique_ptr<Strategy> make_py_manager_strategy(const StrategyOptions& options) {
+  const bool given = options.given.contains(kAddModeOption.flag);
+  return make_python_strategy("py-manager", "py_manager", options,
+                              {{"add_mode", given ? options.text(kAddModeOption) : "rmw"}});
 }
 
 const StrategyInfo* find_python_user_strategy(std::string_view name) {

@@ -21,7 +21,9 @@
 // 1, 2, 4 and 8 procs and finds no hang, no process and no thread left behind.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "strategies/registry.hpp"
@@ -29,9 +31,15 @@
 
 namespace sharebench {
 
-// A built-in peer, strategies/python/peers/<module>.py, registered as `name`.
+// A built-in peer, strategies/python/peers/<module>.py, registered as `name`. The peer finds
+// `peer_options` (its command-line options, already checked, by their JSON names) in its
+// module's `options` dict before capabilities() is called.
 std::unique_ptr<Strategy> make_python_strategy(std::string_view name, std::string_view module,
-                                               const StrategyOptions& options);
+                                               const StrategyOptions& options,
+                                               const std::map<std::string, std::string>& peer_options = {});
+
+// py-manager's row: --add-mode as the user gave it, else rmw (d[k] += 1 as people write it).
+std::unique_ptr<Strategy> make_py_manager_strategy(const StrategyOptions& options);
 
 // `python:PATH`: the user's own peer module. Returns the registry row for that name (rows are
 // kept for the life of the process), or nullptr if `name` does not start with "python:" or

@@ -25,9 +25,6 @@ constexpr milliseconds kServerStopGrace{2'000};
 OptionValue parse_transport(std::string_view flag, std::string_view text) {
   return parse_choice(flag, text, "transport", {"zmq", "uds"});
 }
-OptionValue parse_add_mode(std::string_view flag, std::string_view text) {
-  return parse_choice(flag, text, "mode", {"atomic", "rmw"});
-}
 
 constexpr OptionSpec kTransport{"--transport", "NAME", "zmq (ZeroMQ DEALER/ROUTER) or uds (Unix socket)", "zmq",
                                 "transport", parse_transport};
@@ -37,10 +34,7 @@ constexpr OptionSpec kEndpoint{"--endpoint", "ADDRESS",
                                "", "endpoint", any_text};
 constexpr OptionSpec kConnect{"--connect", "ADDRESS", "use the server already listening there (sharebench serve)",
                               "", "connect", any_text};
-constexpr OptionSpec kAddMode{"--add-mode", "MODE",
-                              "atomic (the server adds) or rmw (a get then a put, as Manager proxies do)", "atomic",
-                              "add_mode", parse_add_mode};
-constexpr OptionSpec kOptions[] = {kTransport, kEndpoint, kConnect, kPipelineOption, kAddMode};
+constexpr OptionSpec kOptions[] = {kTransport, kEndpoint, kConnect, kPipelineOption, kAddModeOption};
 
 Transport transport_of(const StrategyOptions& o) {
   return o.text(kTransport) == "uds" ? Transport::uds : Transport::zmq;
@@ -104,7 +98,7 @@ class SocketManagerStrategy final : public Strategy {
   explicit SocketManagerStrategy(const StrategyOptions& o)
       : options_(o),
         transport_(transport_of(o)),
-        add_mode_(o.text(kAddMode) == "rmw" ? AddMode::read_modify_write : AddMode::atomic) {}
+        add_mode_(o.text(kAddModeOption) == "rmw" ? AddMode::read_modify_write : AddMode::atomic) {}
   ~SocketManagerStrategy() override { teardown(); }
 
   Capabilities capabilities() const override {

@@ -3,7 +3,9 @@
 prepare() starts the Manager's server process (forked: the coordinator keeps no thread) and
 preloads the dict. Workers use the proxy made before fork, which reconnects in each of them
 (multiprocessing's after-fork hooks, run by sharebench's fork hook). add() is d[k] = d.get(k, 0) + delta, two round trips
-with no lock, so concurrent adds lose updates: the lost-update question, answered.
+with no lock, so concurrent adds lose updates: the lost-update question, answered. With
+`--add-mode atomic` (options["add_mode"], set by sharebench) the same two round trips run under
+a Manager().Lock(), as the fix is usually written, and lose nothing.
 """
 import multiprocessing
 from multiprocessing.managers import SyncManager
@@ -11,8 +13,15 @@ from multiprocessing.managers import SyncManager
 from _peer_util import die_with_parent, how_ended
 
 
+options = {}  # set by sharebench before capabilities(): {"add_mode": "rmw" | "atomic"}
+
+
+def locked_adds():
+    return options.get("add_mode") == "atomic"
+
+
 def capabilities():
-    return {"holds_data": True, "put": True, "add": True, "atomic_add": False}
+    return {"holds_data": True, "put": True, "add": True, "atomic_add": locked_adds()}
 
 
 class State:
@@ -20,6 +29,7 @@ class State:
         self.manager = SyncManager(ctx=multiprocessing.get_context("fork"))
         self.manager.start(die_with_parent)
         self.dict = self.manager.dict()
+        self.lock = self.manager.Lock() if locked_adds() else None
         preload = dict(entries)
         preload.update((c, 0) for c in counters)
         self.dict.update(preload)
@@ -30,6 +40,9 @@ class Client:
         # The proxy made before fork; in this worker it has reconnected (sharebench runs
         # multiprocessing's after-fork hooks in every child, as a Process child gets).
         self.d = state.dict
+        self.lock = state.lock
+        if self.lock is not None:
+            self.add = self.locked_add
 
     def get(self, key):
         return self.d.get(key)
@@ -40,6 +53,12 @@ class Client:
     def add(self, key, delta):
         value = self.d.get(key, 0) + delta
         self.d[key] = value
+        return value
+
+    def locked_add(self, key, delta):
+        with self.lock:
+            value = self.d.get(key, 0) + delta
+            self.d[key] = value
         return value
 
 
@@ -61,4 +80,5 @@ def helper_failure(state):
 
 def teardown(state):
     state.dict = None
+    state.lock = None
     state.manager.shutdown()
