@@ -324,7 +324,14 @@ RunPlan make_plan(const Options& o, const StrategyFlags& flags) {
   s.latency_one_in =
       o.latency_sample == "auto" ? 0 : parse_integer<std::uint32_t>("--latency-sample", o.latency_sample, 1, 1u << 20);
   for (WorkloadSpec& w : plan.workloads) {
-    if (!o.keys.empty()) w.keys = parse_integer<std::uint64_t>("--keys", o.keys, 1, 1'000'000'000);
+    if (!o.keys.empty() && w.uses_data_keys()) {
+      w.keys = parse_integer<std::uint64_t>("--keys", o.keys, 1, 1'000'000'000);
+    } else if (!o.keys.empty()) {
+      // Preloading keys that no op reads would only make a counter-only strategy refuse the cell.
+      parse_integer<std::uint64_t>("--keys", o.keys, 1, 1'000'000'000);
+      plan.warnings.push_back("--keys does not apply to the " + w.name + " workload: it only adds to its " +
+                              std::to_string(w.counter_keys) + " counters");
+    }
     if (!o.value_size.empty()) {
       w.value_size = parse_integer<std::uint32_t>("--value-size", o.value_size, kMinValueSize, kMaxValueSize);
     }
@@ -354,7 +361,7 @@ RunPlan make_plan(const Options& o, const StrategyFlags& flags) {
       std::chrono::duration_cast<std::chrono::milliseconds>(seconds_option("--op-timeout", o.op_timeout, false));
   s.strategy_options.given = flags.given();
   s.strategy_options.object_prefix = run_object_prefix(random_hex(8), ::getpid());
-  plan.warnings = flags.unused(plan.strategies);
+  for (std::string& w : flags.unused(plan.strategies)) plan.warnings.push_back(std::move(w));
   plan.described = settings_json(o, plan);
   return plan;
 }
@@ -455,7 +462,7 @@ CLI::Option* add_run_options(CLI::App& app, Options& o) {
                  "Times each cell runs (1..1000); above 1, _mean/_median/_stddev/_cv aggregates follow")
       ->capture_default_str();
   app.add_flag("--aggregates-only", o.aggregates_only, "With --repetitions: report only the aggregates of each cell");
-  app.add_option("--keys", o.keys, "Keys preloaded (overrides the workload's; 1..1e9)");
+  app.add_option("--keys", o.keys, "Keys preloaded (overrides the workload's, except counter's, which has none; 1..1e9)");
   app.add_option("--value-size", o.value_size,
                  "Bytes per value (overrides the workload's; " + std::to_string(kMinValueSize) + ".." +
                      std::to_string(kMaxValueSize) + ")");
