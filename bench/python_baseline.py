@@ -35,7 +35,43 @@ def timed(name, call, keys, seconds):
             if time.perf_counter() >= deadline:
                 elapsed = time.perf_counter() - start
                 print("%-28s %12.0f ops/s %10.0f ns/op" % (name, ops / elapsed, 1e9 * elapsed / ops))
-                return
+                return ops / elapsed
+
+
+def measure(keys, value_size, seconds):
+    """Times each mechanism; returns {mechanism: ops/s}, named as sharebench's cells are."""
+    rates = {}
+    rng = random.Random(1)
+    entries = [(b"%d" % (2 * i), rng.randbytes(value_size)) for i in range(keys)]
+    # Like the read workload: uniform, half of the gets for absent keys.
+    lookups = [b"%d" % rng.randrange(2 * keys) for _ in range(min(keys, 100_000))]
+    counters = [b"counter:%d" % c for c in range(16)]
+    counter_lookups = [counters[rng.randrange(16)] for _ in range(10_000)]
+
+    print("python %s, one process, %d keys" % (sys.version.split()[0], keys))
+    rates["py-null/read"] = timed("null (loop only)", lambda k: None, lookups, seconds)
+
+    state = py_mmap_dict.prepare(entries, [], "")
+    rates["py-mmap-dict/read"] = timed("mmap dict get", py_mmap_dict.connect(state, 0).get, lookups, seconds)
+    py_mmap_dict.teardown(state)
+
+    state = py_manager.prepare(entries, counters, "")
+    client = py_manager.connect(state, 0)
+    rates["py-manager/read"] = timed("Manager dict get", client.get, lookups, seconds)
+    rates["py-manager/counter"] = timed("Manager dict d[k] += 1", lambda k: client.add(k, 1), counter_lookups, seconds)
+    py_manager.teardown(state)
+
+    state = py_queue.prepare(entries, counters, "")
+    client = py_queue.connect(state, 0)
+    rates["py-queue/read"] = timed("Queue round trip (get)", client.get, lookups, seconds)
+    client.close()
+    py_queue.teardown(state)
+
+    state = py_value_array.prepare([], counters, "")
+    client = py_value_array.connect(state, 0)
+    rates["py-value-array/counter"] = timed("Array('q') add under lock", lambda k: client.add(k, 1), counter_lookups, seconds)
+    py_value_array.teardown(state)
+    return rates
 
 
 def main():
@@ -44,37 +80,7 @@ def main():
     parser.add_argument("--value-size", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=1.0)
     args = parser.parse_args()
-
-    rng = random.Random(1)
-    entries = [(b"%d" % (2 * i), rng.randbytes(args.value_size)) for i in range(args.keys)]
-    # Like the read workload: uniform, half of the gets for absent keys.
-    lookups = [b"%d" % rng.randrange(2 * args.keys) for _ in range(min(args.keys, 100_000))]
-    counters = [b"counter:%d" % c for c in range(16)]
-    counter_lookups = [counters[rng.randrange(16)] for _ in range(10_000)]
-
-    print("python %s, one process, %d keys" % (sys.version.split()[0], args.keys))
-    timed("null (loop only)", lambda k: None, lookups, args.seconds)
-
-    state = py_mmap_dict.prepare(entries, [], "")
-    timed("mmap dict get", py_mmap_dict.connect(state, 0).get, lookups, args.seconds)
-    py_mmap_dict.teardown(state)
-
-    state = py_manager.prepare(entries, counters, "")
-    client = py_manager.connect(state, 0)
-    timed("Manager dict get", client.get, lookups, args.seconds)
-    timed("Manager dict d[k] += 1", lambda k: client.add(k, 1), counter_lookups, args.seconds)
-    py_manager.teardown(state)
-
-    state = py_queue.prepare(entries, counters, "")
-    client = py_queue.connect(state, 0)
-    timed("Queue round trip (get)", client.get, lookups, args.seconds)
-    client.close()
-    py_queue.teardown(state)
-
-    state = py_value_array.prepare([], counters, "")
-    client = py_value_array.connect(state, 0)
-    timed("Array('q') add under lock", lambda k: client.add(k, 1), counter_lookups, args.seconds)
-    py_value_array.teardown(state)
+    measure(args.keys, args.value_size, args.seconds)
 
 
 if __name__ == "__main__":
