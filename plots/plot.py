@@ -14,29 +14,58 @@ Writes into DIR (created if missing) a PNG and an SVG of each chart:
 
 With two reports, throughput and latency show the second (after). Points are medians of
 the repetitions that ran ok; bars span their min-max. Skipped and failed cells are left out
-and named in the caption. Prints the cells two reports do not share (if any), then the files
-written, one a line. A report that cannot be read or is not a sharebench report: one line on
-stderr ("plot.py: FILE: what is wrong"), exit 2.
+and named in the caption; a strategy with nothing drawn is in no legend. A strategy has one
+colour and marker in every chart, chosen by its name; Python mechanisms (py-*, python:PATH)
+are dashed with hollow markers, a Python peer in a lighter shade of the C++ strategy it
+stands beside. A change bar is solid only when the rank test sharebench compare uses finds it
+significant over >= 3 repetitions a side; the caption says which rule each shade stands for.
+
+Prints the cells two reports do not share (if any), then the files written, one a line. A
+report that cannot be read or is not a sharebench report: one line on stderr ("plot.py: FILE:
+what is wrong"), exit 2; so is a python without matplotlib (naming /usr/bin/python3).
 """
 
 import argparse
+import collections
 import datetime
+import functools
+import importlib.util
 import json
 import math
 import os
+import re
 import statistics
 import sys
 import textwrap
+import zlib
 
 PROG = "plot.py"
 KNOWN_SCHEMA_VERSION = 1
 PERCENTILES = (("p50", "p50"), ("p99", "p99"), ("p999", "p99.9"))
 CHARTS = ("throughput", "latency")  # always written; "change" with two reports
 FORMATS = ("png", "svg")
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-           "#7f7f7f", "#bcbd22", "#17becf")
-MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*")
 GAIN, LOSS = "#2a9d4b", "#c0392b"
+DEBIAN_PYTHON = "/usr/bin/python3"
+
+# One colour and marker per strategy in every chart, keyed by its name (never by the order a
+# report lists strategies in). A Python peer takes a lighter shade of the colour of the C++
+# strategy it stands beside, and its marker.
+STRATEGY_COLORS = {"null": "#4d4d4d", "mmap-table": "#1f77b4", "shm-map": "#2ca02c",
+                   "socket-manager": "#ff7f0e", "queue-passing": "#9467bd", "redis": "#d62728",
+                   "py-lmdb": "#8c564b"}
+STRATEGY_MARKERS = {"null": "o", "mmap-table": "s", "shm-map": "^", "socket-manager": "D",
+                    "queue-passing": "v", "redis": "P", "py-lmdb": "X"}
+PYTHON_PEER_OF = {"py-null": "null", "py-mmap-dict": "mmap-table", "py-value-array": "shm-map",
+                  "py-manager": "socket-manager", "py-queue": "queue-passing", "py-redis": "redis"}
+PYTHON_PEER_SHADE = 0.4
+# Any other name (a python:PATH module, a strategy added later) by a hash of the name.
+EXTRA_COLORS = ("#e377c2", "#bcbd22", "#17becf", "#393b79", "#637939", "#7b4173", "#e7ba52")
+EXTRA_MARKERS = ("<", ">", "*", "h", "p", "d")
+# A variant (socket-manager[uds], socket-manager:zmq) keeps its base's colour family: a shade
+# of it, mixed towards black (< 0) or white (> 0), and a marker of its own, both by a hash of
+# the variant's name (uds in [uds] or :uds).
+VARIANT_SHADES = (-0.35, 0.3, -0.2, 0.15, -0.5)
+PYTHON_NOTE = "dashed, hollow: Python mechanism"
 
 
 class ReportError(Exception):
@@ -256,12 +285,24 @@ def _shorten(text, width=110):
 
 def not_ok_notes(report, cells):
     """Footnotes for the skipped and failed repetitions among cells: one line per status,
-    e.g. 'skipped: mmap-table/mixed (strategy does not support put (immutable))'."""
-    all_procs = {}
+    e.g. 'skipped: mmap-table/mixed (strategy does not support put (immutable))'; a strategy
+    none of whose cells ran, all for one reason, is named once: 'skipped: redis (no server)'."""
+    all_procs, strategy_procs = {}, {}
     for c in report.cells.values():
         all_procs.setdefault((c.strategy, c.workload), set()).add(c.procs)
+        strategy_procs.setdefault(c.strategy, set()).add(c.procs)
+    cells_of = {}
+    for c in cells:
+        cells_of.setdefault(c.strategy, []).append(c)
+    whole = {}  # strategy -> its one (status, reason), if none of its cells ran
+    for strategy, its in cells_of.items():
+        kinds = {kind for c in its for kind in c.not_ok}
+        if len(kinds) == 1 and not any(c.ok for c in its):
+            whole[strategy] = kinds.pop()
     groups = {}  # (status, strategy, workload, reason, partial text) -> [procs]
     for c in cells:
+        if c.strategy in whole:
+            continue
         by_status = {}
         for status, reason in c.not_ok:
             by_status.setdefault((status, reason), 0)
@@ -272,13 +313,21 @@ def not_ok_notes(report, cells):
             key = (status, c.strategy, c.workload, reason, partial)
             groups.setdefault(key, []).append(c.procs)
     lines = {}
+
+    def note(status, where, reason):
+        lines.setdefault(status, []).append(f"{where} ({_shorten(reason or 'no reason given')})")
+
+    for strategy, (status, reason) in whole.items():
+        procs = {c.procs for c in cells_of[strategy]}
+        note(status, strategy if procs == strategy_procs[strategy]
+             else f"{strategy} procs:{_procs_list(procs)}", reason)
     for (status, strategy, workload, reason, partial), procs in groups.items():
         where = f"{strategy}/{workload}"
         if set(procs) != all_procs[(strategy, workload)]:
             where += f" procs:{_procs_list(procs)}"
         if partial:
             where += f", {partial}"
-        lines.setdefault(status, []).append(f"{where} ({_shorten(reason or 'no reason given')})")
+        note(status, where, reason)
     out = []
     for status, label in (("skipped", "skipped"), ("failed", "failed")):
         if status in lines:
@@ -290,8 +339,32 @@ def not_ok_notes(report, cells):
 # Charts
 
 
+class NoMatplotlib(Exception):
+    """matplotlib cannot be imported by this python; the message says which python to use."""
+
+
+def _no_matplotlib(detail=None):
+    here = sys.executable or "this python"
+    what = (f"matplotlib is not installed for {here}" if detail is None
+            else f"matplotlib cannot be imported by {here} ({detail})")
+    if os.path.realpath(here) == os.path.realpath(DEBIAN_PYTHON):
+        return NoMatplotlib(f"{what}; install Debian's python3-matplotlib "
+                            f"(apt-get install python3-matplotlib)")
+    return NoMatplotlib(f"{what}; run it with {DEBIAN_PYTHON} (Debian's python3-matplotlib)")
+
+
+def require_matplotlib():
+    """NoMatplotlib unless this python can find matplotlib: checked before any work, without
+    the seconds importing it takes."""
+    if importlib.util.find_spec("matplotlib") is None:
+        raise _no_matplotlib()
+
+
 def _pyplot():
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError as e:  # found but broken, e.g. a dependency missing
+        raise _no_matplotlib(" ".join(str(e).split())) from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -323,20 +396,96 @@ def _log_axis(axis, to_text):
     axis.set_minor_locator(ticker.LogLocator(subs=(2, 5)))
 
 
-def _caption(fig, paragraphs, width_in):
-    chars = max(60, int(width_in * 72 / (7.5 * 0.5)))
+CAPTION_LEFT = 0.01  # figure fraction; the caption keeps as much room on the right
+
+
+def wrap_caption(paragraphs, chars):
     lines = []
     for p in paragraphs:
         lines.extend(textwrap.wrap(p, chars, subsequent_indent="  ") or [""])
-    fig.supxlabel("\n".join(lines), x=0.01, ha="left", fontsize=7.5, linespacing=1.4)
+    return "\n".join(lines)
 
 
-class Style:
-    """A color and a marker per strategy, the same in every chart."""
+def _caption(fig, paragraphs):
+    """The paragraphs under the figure, wrapped to its width as rendered (a guess from the font
+    size alone runs off the edge when the figure is narrow or the text wide); returns the Text.
+    """
+    text = fig.supxlabel("", x=CAPTION_LEFT, ha="left", fontsize=7.5, linespacing=1.4)
+    renderer = fig.canvas.get_renderer()
+    room = fig.bbox.width * (1 - 2 * CAPTION_LEFT)
+    chars = max(40, int(fig.get_figwidth() * 72 / (7.5 * 0.45)))  # generous: narrowed below
+    while True:
+        text.set_text(wrap_caption(paragraphs, chars))
+        if text.get_window_extent(renderer).width <= room or chars <= 20:
+            return text
+        chars = max(20, int(chars * 0.93))
 
-    def __init__(self, strategies):
-        self.color = {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(strategies)}
-        self.marker = {s: MARKERS[i % len(MARKERS)] for i, s in enumerate(strategies)}
+
+StrategyStyle = collections.namedtuple("StrategyStyle", "color marker linestyle python")
+
+
+def is_python(strategy):
+    """A Python mechanism: a built-in peer (py-*) or a user module (python:PATH)."""
+    return strategy.startswith(("py-", "python:"))
+
+
+def _stable_hash(text):
+    return zlib.crc32(text.encode())  # unlike hash(), the same in every process
+
+
+def split_variant(strategy):
+    """'socket-manager[uds]' -> ('socket-manager', '[uds]'), 'socket-manager:zmq' ->
+    ('socket-manager', ':zmq'); a python:PATH module is a name of its own."""
+    if strategy.startswith("python:"):
+        return strategy, ""
+    base, variant = re.match(r"([^\[:]*)(.*)", strategy).groups()
+    return (base, variant) if base else (strategy, "")
+
+
+def _shade(color, amount):
+    """#rrggbb mixed towards white (amount > 0) or black (amount < 0)."""
+    target = 255 if amount > 0 else 0
+    channels = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(c + (target - c) * abs(amount)):02x}" for c in channels)
+
+
+@functools.lru_cache(maxsize=None)
+def strategy_style(strategy):
+    """The colour, marker and line style of strategy in every chart (a function of its name
+    alone); Python mechanisms dashed with hollow markers."""
+    base, variant = split_variant(strategy)
+    peer = PYTHON_PEER_OF.get(base)
+    if peer:
+        color, marker = _shade(STRATEGY_COLORS[peer], PYTHON_PEER_SHADE), STRATEGY_MARKERS[peer]
+    else:
+        color = STRATEGY_COLORS.get(base, EXTRA_COLORS[_stable_hash(base) % len(EXTRA_COLORS)])
+        marker = STRATEGY_MARKERS.get(base, EXTRA_MARKERS[_stable_hash(base) % len(EXTRA_MARKERS)])
+    if variant:
+        key = _stable_hash(variant.strip("[]:"))
+        color = _shade(color, VARIANT_SHADES[key % len(VARIANT_SHADES)])
+        marker = EXTRA_MARKERS[key % len(EXTRA_MARKERS)]
+    python = is_python(strategy)
+    return StrategyStyle(color, marker, "--" if python else "-", python)
+
+
+def _marker_face(style):
+    return "white" if style.python else style.color
+
+
+def _python_note_handle(plt, line):
+    return plt.Line2D([], [], color="0.35", marker="o", markerfacecolor="white",
+                      ls="--" if line else "none", lw=1.5, markersize=5)
+
+
+# A chart: its figure, the legend a reader decodes it with, the caption's Text, and (change
+# chart) lines for stdout.
+Chart = collections.namedtuple("Chart", "figure legend caption notes", defaults=((),))
+
+
+def drawn_strategies(cells):
+    """The strategies of cells with something to draw, in order: a strategy that was skipped
+    or failed in every one of them has no place in a legend (the caption names it)."""
+    return _unique(c.strategy for c in cells if c.plottable)
 
 
 def _spread_text(cells):
@@ -365,7 +514,7 @@ def _oversubscribed(ax, report, procs):
     return True
 
 
-def plot_throughput(plt, report, style):
+def plot_throughput(plt, report):
     workloads = report.workloads
     width = 1.2 + 4.0 * len(workloads) + 1.9
     fig, axes = plt.subplots(1, len(workloads), figsize=(width, 4.9), sharey=True,
@@ -383,8 +532,10 @@ def plot_throughput(plt, report, style):
             points = [c.throughput() for c in cells]
             y = [p for p, _, _ in points]
             err = [[p - lo for p, lo, _ in points], [hi - p for p, _, hi in points]]
-            ax.errorbar(x, y, yerr=err, color=style.color[strategy],
-                        marker=style.marker[strategy], markersize=5, capsize=3, lw=1.5)
+            style = strategy_style(strategy)
+            ax.errorbar(x, y, yerr=err, label=strategy, color=style.color, marker=style.marker,
+                        markerfacecolor=_marker_face(style), markeredgewidth=1.3,
+                        ls=style.linestyle, markersize=5, capsize=3, lw=1.5)
         shaded |= _oversubscribed(ax, report, procs)
         ax.set_title(workload)
         ax.set_xscale("log", base=2)
@@ -395,22 +546,29 @@ def plot_throughput(plt, report, style):
         ax.set_yscale("log")
         _log_axis(ax.yaxis, _si)
     axes[0].set_ylabel("throughput, ops/s (all workers, log scale)")
-    handles = [plt.Line2D([], [], color=style.color[s], marker=style.marker[s], lw=1.5)
-               for s in report.strategies]
-    labels = list(report.strategies)
+    cells = list(report.cells.values())
+    drawn = drawn_strategies(cells)
+    handles = []
+    for s in drawn:
+        style = strategy_style(s)
+        handles.append(plt.Line2D([], [], color=style.color, marker=style.marker, lw=1.5,
+                                  ls=style.linestyle, markerfacecolor=_marker_face(style),
+                                  markeredgewidth=1.3))
+    labels = list(drawn)
+    if any(is_python(s) for s in drawn):
+        handles.append(_python_note_handle(plt, line=True))
+        labels.append(PYTHON_NOTE)
     if shaded:
         handles.append(plt.Rectangle((0, 0), 1, 1, color="0.85", alpha=0.5, lw=0))
         labels.append(f"procs > {report.num_cpus()} CPUs\n(workers time-share)")
-    axes[-1].legend(handles, labels, title="strategy", loc="upper left",
-                    bbox_to_anchor=(1.03, 1.0), frameon=False)
+    legend = axes[-1].legend(handles, labels, title="strategy", loc="upper left",
+                             bbox_to_anchor=(1.03, 1.0), frameon=False)
     fig.suptitle(f"sharebench: throughput vs worker processes — {os.path.basename(report.path)}"
                  f"\n{report.machine()}", fontsize=11)
-    cells = list(report.cells.values())
     caption = [_spread_text(cells) + " Ops/s count every operation of every worker in the "
                "common measured window; skipped and failed cells are not drawn."]
     caption += not_ok_notes(report, cells)
-    _caption(fig, caption, width)
-    return fig
+    return Chart(fig, legend, _caption(fig, caption))
 
 
 def pick_procs(report, wanted):
@@ -423,12 +581,13 @@ def pick_procs(report, wanted):
     return wanted
 
 
-def plot_latency(plt, report, procs, style):
+def plot_latency(plt, report, procs):
     from matplotlib import transforms
 
     workloads = report.workloads
-    strategies = report.strategies
-    width = 1.2 + max(3.2, 1.05 * len(strategies)) * len(workloads) + 1.6
+    cells = [c for c in report.cells.values() if c.procs == procs]
+    strategies = drawn_strategies(cells)
+    width = 1.2 + max(3.2, 0.6 * len(strategies)) * len(workloads) + 1.6
     fig, axes = plt.subplots(1, len(workloads), figsize=(width, 4.9), sharey=True,
                              squeeze=False, layout="constrained")
     axes = axes[0]
@@ -447,13 +606,15 @@ def plot_latency(plt, report, procs, style):
                 continue
             if cell.batch:
                 batches.setdefault(strategy, set()).add(cell.batch)
+            style = strategy_style(strategy)
             for key, _ in PERCENTILES:
                 p, lo, hi = cell.latency(key)
                 ax.errorbar([x + offsets[key]], [p], yerr=[[p - lo], [hi - p]],
-                            color=style.color[strategy], marker=shapes[key], markersize=6,
-                            capsize=2.5, lw=1.2, ls="none")
+                            label=f"{strategy} {key}", color=style.color, marker=shapes[key],
+                            markerfacecolor=_marker_face(style), markeredgewidth=1.3,
+                            markersize=6, capsize=2.5, lw=1.2, ls="none")
         ax.set_title(workload)
-        ax.set_xlim(-0.6, len(strategies) - 0.4)
+        ax.set_xlim(-0.6, max(len(strategies), 1) - 0.4)
         ax.grid(False, axis="x")
         ax.set_yscale("log")
         _log_axis(ax.yaxis, _duration)
@@ -465,16 +626,21 @@ def plot_latency(plt, report, procs, style):
         ax.set_xticks(range(len(strategies)), labels, rotation=30, ha="right",
                       rotation_mode="anchor")
         for tick, s in zip(ax.get_xticklabels(), strategies):
-            tick.set_color(style.color[s])
+            tick.set_color(strategy_style(s).color)
+            if is_python(s):
+                tick.set_fontstyle("italic")
     axes[0].set_ylabel("latency (log scale)")
     handles = [plt.Line2D([], [], color="0.2", marker=shapes[k], ls="none", markersize=6)
                for k, _ in PERCENTILES]
-    axes[-1].legend(handles, [label for _, label in PERCENTILES], title="percentile",
-                    loc="upper left", bbox_to_anchor=(1.03, 1.0), frameon=False)
+    labels = [label for _, label in PERCENTILES]
+    if any(is_python(s) for s in strategies):
+        handles.append(_python_note_handle(plt, line=False))
+        labels.append("hollow, italic: Python\nmechanism")
+    legend = axes[-1].legend(handles, labels, title="percentile", loc="upper left",
+                             bbox_to_anchor=(1.03, 1.0), frameon=False)
     over = report.num_cpus() and procs > report.num_cpus()
     fig.suptitle(f"sharebench: latency at procs {procs} — {os.path.basename(report.path)}"
                  f"\n{report.machine()}", fontsize=11)
-    cells = [c for c in report.cells.values() if c.procs == procs]
     caption = [_spread_text(cells) +
                " A batched client (batch > 1, under its name) is timed per batch: the latency "
                "is the batch's completion time. Percentiles come from each cell's histogram "
@@ -483,13 +649,68 @@ def plot_latency(plt, report, procs, style):
         caption.append(f"procs {procs} > {report.num_cpus()} online CPUs: workers time-share "
                        "cores, and the tail includes waiting for a CPU.")
     caption += not_ok_notes(report, cells)
-    _caption(fig, caption, width)
-    return fig
+    return Chart(fig, legend, _caption(fig, caption))
+
+
+def _exact_upper_tail(n_high, n_low, u):
+    """P(U >= u), U the pairs (h, l) with l < h, all orderings of the values equally likely."""
+    @functools.lru_cache(maxsize=None)
+    def orderings(i, j, k):  # of i highs and j lows with U = k
+        if k < 0:
+            return 0
+        if i == 0 or j == 0:
+            return 1 if k == 0 else 0
+        # The largest value is a high (it beats all j lows) or a low (it beats nothing).
+        return orderings(i - 1, j, k - j) + orderings(i, j - 1, k)
+
+    tail = sum(orderings(n_high, n_low, k) for k in range(u, n_high * n_low + 1))
+    return tail / math.comb(n_high + n_low, n_high)
+
+
+def mann_whitney_p_lower(higher, lower):
+    """One-sided Mann-Whitney U test, as `sharebench compare` (harness/compare.cpp) does it:
+    the probability of lower lying this far below higher by chance. Exact for up to 20 a side
+    without ties, else the normal approximation with tie correction."""
+    u = sum(1.0 if l < h else 0.5 if l == h else 0.0 for h in higher for l in lower)
+    values = sorted([*higher, *lower])
+    ties = len(set(values)) < len(values)
+    n1, n2 = len(higher), len(lower)
+    if not ties and n1 <= 20 and n2 <= 20:
+        return _exact_upper_tail(n1, n2, int(u))
+    n = n1 + n2
+    tie_term = sum(t ** 3 - t for t in collections.Counter(values).values())
+    variance = n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1)))
+    if variance <= 0:
+        return 1.0
+    z = (u - n1 * n2 / 2 - 0.5) / math.sqrt(variance)
+    return 0.5 * math.erfc(z / math.sqrt(2))
+
+
+MIN_JUDGED_REPETITIONS = 3  # a side; with fewer, even a total separation is not significant
+ALPHA = 0.05
+SIGNIFICANT, NOISE, NOT_JUDGED = "significant", "noise", "not judged"
+
+# A cell ok in both reports: % change of median ops/s, its min-max range (None without
+# repetitions on both sides), the verdict, and the fewer repetitions of the two sides (0: an
+# --aggregates-only report, its median alone).
+ChangeRow = collections.namedtuple("ChangeRow", "name strategy change low high verdict repetitions")
+
+
+def judge_change(before_rates, after_rates):
+    """SIGNIFICANT when both sides have MIN_JUDGED_REPETITIONS and the rank test says the
+    change is beyond their spread at ALPHA; NOISE when it does not; NOT_JUDGED with fewer."""
+    if min(len(before_rates), len(after_rates)) < MIN_JUDGED_REPETITIONS:
+        return NOT_JUDGED
+    if statistics.median(after_rates) >= statistics.median(before_rates):
+        p = mann_whitney_p_lower(after_rates, before_rates)
+    else:
+        p = mann_whitney_p_lower(before_rates, after_rates)
+    return SIGNIFICANT if p <= ALPHA else NOISE
 
 
 def compare(before, after):
-    """Cells ok in both, as (cell name, % change of median ops/s, ranges overlap), sorted by
-    change; and lists of the cells that could not be compared."""
+    """Cells ok in both, as ChangeRows sorted by change; and lists of the cells that could
+    not be compared."""
     rows, only_before, not_ok = [], [], []
     for key, b in before.cells.items():
         a = after.cells.get(key)
@@ -502,36 +723,86 @@ def compare(before, after):
             if bp <= 0:
                 not_ok.append(key)
                 continue
-            # Pale bar: both sides have a spread (repetitions) and the spreads overlap.
-            spread = (len(a.ok) > 1 or a.from_aggregates) and (len(b.ok) > 1 or b.from_aggregates)
-            overlap = spread and blo <= ahi and alo <= bhi
-            rows.append((b.name, (ap / bp - 1) * 100, overlap))
+            # Aggregates-only cells count as one sample a side, as in sharebench compare.
+            before_rates = [e["items_per_second"] for e in b.ok]
+            after_rates = [e["items_per_second"] for e in a.ok]
+            low = high = None
+            if len(before_rates) > 1 and len(after_rates) > 1 and blo > 0:
+                low, high = (alo / bhi - 1) * 100, (ahi / blo - 1) * 100
+            rows.append(ChangeRow(b.name, b.strategy, (ap / bp - 1) * 100, low, high,
+                                  judge_change(before_rates, after_rates),
+                                  min(len(before_rates), len(after_rates))))
     only_after = [k for k in after.cells if k not in before.cells]
-    rows.sort(key=lambda r: (r[1], r[0]))
+    rows.sort(key=lambda r: (r.change, r.name))
     return rows, only_before, only_after, not_ok
+
+
+def _counts(rows):
+    return "/".join(str(n) for n in sorted({r.repetitions for r in rows}))
+
+
+def certainty_rule(rows):
+    """The caption's sentence on how sure each bar is, for the verdicts among rows."""
+    by = {v: [r for r in rows if r.verdict == v] for v in (SIGNIFICANT, NOISE, NOT_JUDGED)}
+    test = (f"one-sided Mann–Whitney U test, p ≤ {ALPHA:g}, the test sharebench compare uses; "
+            f"it needs ≥ {MIN_JUDGED_REPETITIONS} repetitions a side")
+    parts = []
+    if by[SIGNIFICANT]:
+        parts.append(f"solid: significant over {_counts(by[SIGNIFICANT])} repetitions a side")
+    if by[NOISE]:
+        parts.append(f"faded: not significant over {_counts(by[NOISE])} repetitions a side "
+                     "(within run-to-run spread)")
+    if by[NOT_JUDGED]:
+        few = sorted({r.repetitions for r in by[NOT_JUDGED]})
+        what = [{0: "aggregates only", 1: "single repetition"}.get(n, f"{n} repetitions on a side")
+                for n in few]
+        parts.append(f"hatched and faded: {' or '.join(what)}, not judged")
+    return "Certainty (" + test + "): " + "; ".join(parts) + "."
+
+
+def _change_bar_style(verdict, color):
+    from matplotlib import colors
+
+    fill = {SIGNIFICANT: 1.0, NOISE: 0.35, NOT_JUDGED: 0.2}[verdict]
+    return dict(facecolor=colors.to_rgba(color, fill), edgecolor=color,
+                hatch="////" if verdict == NOT_JUDGED else None,
+                linewidth=0.8 if verdict == NOT_JUDGED else 0)
 
 
 def plot_change(plt, before, after):
     rows, only_before, only_after, not_ok = compare(before, after)
     width = 10.0
     fig, ax = plt.subplots(figsize=(width, 2.6 + 0.24 * max(len(rows), 4)), layout="constrained")
+    legend = None
     if rows:
-        names = [r[0] for r in rows]
-        values = [r[1] for r in rows]
-        colors = [GAIN if v > 0 else LOSS if v < 0 else "0.5" for v in values]
-        alphas = [0.4 if r[2] else 1.0 for r in rows]
-        bars = ax.barh(range(len(rows)), values, color=colors, height=0.7)
-        for bar, alpha in zip(bars, alphas):
-            bar.set_alpha(alpha)
-        ax.set_yticks(range(len(rows)), names, fontsize=8)
+        for i, r in enumerate(rows):
+            color = GAIN if r.change > 0 else LOSS if r.change < 0 else "0.5"
+            ax.barh(i, r.change, height=0.7, label=r.name, **_change_bar_style(r.verdict, color))
+            if r.low is not None:
+                ax.errorbar([r.change], [i], xerr=[[r.change - r.low], [r.high - r.change]],
+                            color="0.25", lw=0.9, capsize=2.5, ls="none")
+        ax.set_yticks(range(len(rows)), [r.name for r in rows], fontsize=8)
+        for tick, r in zip(ax.get_yticklabels(), rows):
+            tick.set_color(strategy_style(r.strategy).color)
+            if is_python(r.strategy):
+                tick.set_fontstyle("italic")
         ax.set_ylim(-0.7, len(rows) - 0.3)
-        span = max(abs(v) for v in values) or 1.0
-        for i, v in enumerate(values):
-            ax.text(v + (0.012 * span if v >= 0 else -0.012 * span), i, f"{v:+.1f}%",
-                    va="center", ha="left" if v >= 0 else "right", fontsize=7.5)
-        low, high = min(min(values), 0), max(max(values), 0)
+        ends = [(max(r.change, r.high or r.change) if r.change >= 0
+                 else min(r.change, r.low or r.change)) for r in rows]
+        span = max(abs(v) for v in ends) or 1.0
+        for i, (r, end) in enumerate(zip(rows, ends)):
+            ax.text(end + (0.012 * span if r.change >= 0 else -0.012 * span), i,
+                    f"{r.change:+.1f}%", va="center", ha="left" if r.change >= 0 else "right",
+                    fontsize=7.5)
+        low, high = min(min(ends), 0), max(max(ends), 0)
         pad = 0.16 * max(high - low, 1.0)  # room for the labels on both sides
         ax.set_xlim(low - pad, high + pad)
+        labels = {SIGNIFICANT: "significant", NOISE: "not significant",
+                  NOT_JUDGED: "not judged (too few\nrepetitions)"}
+        present = [v for v in labels if any(r.verdict == v for r in rows)]
+        handles = [plt.Rectangle((0, 0), 1, 1, **_change_bar_style(v, "0.4")) for v in present]
+        legend = ax.legend(handles, [labels[v] for v in present], title="change",
+                           loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     else:
         ax.text(0.5, 0.5, "no cell ran ok in both reports", ha="center", va="center",
                 transform=ax.transAxes, color="0.4")
@@ -549,17 +820,22 @@ def plot_change(plt, before, after):
         caption.append("The reports come from different machines: a change mixes the code's "
                        "and the machine's.")
     caption.append("Each cell's ops/s is the median of its repetitions that ran ok. Green: "
-                   "faster, red: slower. Pale bars: the before and after min–max ranges "
-                   "overlap, so the change is within run-to-run spread.")
+                   "faster, red: slower."
+                   + (" A whisker spans the change between the two runs' min–max ranges."
+                      if any(r.low is not None for r in rows) else "")
+                   + " Names in their strategy's colour"
+                   + ("; italic: Python mechanism." if any(is_python(r.strategy) for r in rows)
+                      else "."))
+    if rows:
+        caption.append(certainty_rule(rows))
     for label, keys in (("only in before", only_before), ("only in after", only_after),
                         ("not compared (skipped or failed)", not_ok)):
         if keys:
             caption.append(f"{label}: {_cell_list(keys, limit=8)}")
-    _caption(fig, caption, width)
     notes = [f"{label}: {_cell_list(keys)}" for label, keys in
              (("only in before", only_before), ("only in after", only_after),
               ("not compared (skipped or failed)", not_ok)) if keys]
-    return fig, notes
+    return Chart(fig, legend, _caption(fig, caption), notes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -592,6 +868,11 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        require_matplotlib()
+    except NoMatplotlib as e:
+        sys.stderr.write(f"{PROG}: {e}\n")
+        return 2
     reports = []
     for path in args.reports:
         try:
@@ -617,17 +898,19 @@ def main(argv=None):
                          f"{e.strerror or e}\n")
         return 2
 
-    plt = _pyplot()
-    strategies = _unique(s for r in reports for s in r.strategies)
-    style = Style(strategies)
-    figures = [("throughput", plot_throughput(plt, shown, style)),
-               ("latency", plot_latency(plt, shown, procs, style))]
-    notes = []
+    try:
+        plt = _pyplot()
+    except NoMatplotlib as e:
+        sys.stderr.write(f"{PROG}: {e}\n")
+        return 2
+    charts = [("throughput", plot_throughput(plt, shown)),
+              ("latency", plot_latency(plt, shown, procs))]
     if len(reports) == 2:
-        fig, notes = plot_change(plt, reports[0], reports[1])
-        figures.append(("change", fig))
+        charts.append(("change", plot_change(plt, reports[0], reports[1])))
+    notes = [line for _, chart in charts for line in chart.notes]
     written = []
-    for name, fig in figures:
+    for name, chart in charts:
+        fig = chart.figure
         for fmt in FORMATS:
             path = os.path.join(args.out, f"{name}.{fmt}")
             try:

@@ -2,12 +2,16 @@
 """Tests of plots/plot.py: the files it promises, its errors, and what it draws from a report.
 
 Run with /usr/bin/python3 (it has matplotlib); ctest runs it as plot_test (label unit).
-Behaviour, not pixels: files exist and parse, exit codes and messages, the data summarised.
+Behaviour, not pixels: files exist and parse, exit codes and messages, the data summarised,
+and the artists a chart is made of (colours, line styles, legend labels, caption extent),
+drawn in this process from small synthetic reports.
 """
 
+import colorsys
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,26 +37,26 @@ def load_plot_module():
 
 
 plot = load_plot_module()
+SCRATCH = None  # the module's scratch directory: matplotlib's config and font cache go there
+
+
+def setUpModule():
+    global SCRATCH
+    SCRATCH = tempfile.TemporaryDirectory(prefix="plot_test-")
+    os.environ["MPLCONFIGDIR"] = os.path.join(SCRATCH.name, "mpl")  # before matplotlib loads
+
+
+def tearDownModule():
+    SCRATCH.cleanup()
 
 
 class PlotTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        # One scratch directory for the whole class, removed at the end: matplotlib's config and
-        # font cache go there too, so nothing is left in /tmp or $HOME.
-        cls.scratch = tempfile.TemporaryDirectory(prefix="plot_test-")
-        cls.env = dict(os.environ, MPLCONFIGDIR=os.path.join(cls.scratch.name, "mpl"))
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.scratch.cleanup()
-
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(dir=self.scratch.name)
+        self.tmp = tempfile.mkdtemp(dir=SCRATCH.name)  # nothing is left in /tmp or $HOME
 
-    def run_plot(self, *args):
-        return subprocess.run(["/usr/bin/python3", PLOT, *args], capture_output=True, text=True,
-                              env=self.env, cwd=self.tmp, timeout=120)
+    def run_plot(self, *args, python=("/usr/bin/python3",)):
+        return subprocess.run([*python, PLOT, *args], capture_output=True, text=True,
+                              cwd=self.tmp, timeout=120)
 
     def write(self, name, content):
         path = os.path.join(self.tmp, name)
@@ -161,6 +165,37 @@ class PlotTest(unittest.TestCase):
                 self.assertEqual(len(result.stderr.splitlines()), 1, result.stderr)
                 self.assertTrue(result.stderr.startswith("plot.py: "))
 
+    def assert_no_matplotlib(self, result, python):
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertEqual(result.stdout, "")
+        lines = result.stderr.splitlines()
+        self.assertEqual(len(lines), 1, result.stderr)
+        self.assertTrue(lines[0].startswith(f"plot.py: matplotlib is not installed for {python}; "),
+                        lines[0])
+        self.assertIn("/usr/bin/python3", lines[0])
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "out")))
+
+    def test_a_python_without_matplotlib_names_debian_python(self):
+        pyenv = shutil.which("python3")
+        if pyenv is None or os.path.realpath(pyenv) == os.path.realpath("/usr/bin/python3"):
+            self.skipTest("no other python3 on PATH")
+        probe = subprocess.run([pyenv, "-c", "import sys\ntry:\n import matplotlib\nexcept "
+                                "ImportError:\n print(sys.executable)"],
+                               capture_output=True, text=True, timeout=60)
+        python = probe.stdout.strip()  # the interpreter itself: pyenv's shim takes a second
+        if not python:
+            self.skipTest(f"{pyenv} has matplotlib")
+        result = self.run_plot(REPORT_A, "-o", "out", python=(python,))
+        self.assert_no_matplotlib(result, python)
+        self.assertTrue(result.stderr.rstrip().endswith(
+            "; run it with /usr/bin/python3 (Debian's python3-matplotlib)"), result.stderr)
+
+    def test_debian_python_without_matplotlib_says_what_to_install(self):
+        # -S: no site-packages, so no python3-matplotlib (in /usr/lib/python3/dist-packages).
+        result = self.run_plot(REPORT_A, "-o", "out", python=("/usr/bin/python3", "-S"))
+        self.assert_no_matplotlib(result, "/usr/bin/python3")
+        self.assertIn("install Debian's python3-matplotlib", result.stderr)
+
     # What is drawn ---------------------------------------------------------------------------
 
     def test_points_are_medians_and_bars_min_max_of_ok_repetitions(self):
@@ -222,8 +257,8 @@ class PlotTest(unittest.TestCase):
         before, after = plot.load_report(REPORT_A), plot.load_report(REPORT_B)
         rows, only_before, only_after, not_ok = plot.compare(before, after)
         self.assertEqual(len(rows), 36 - 6)
-        self.assertEqual([r[1] for r in rows], sorted(r[1] for r in rows))
-        name, change, _ = next(r for r in rows if r[0] == "null/read/procs:1")
+        self.assertEqual([r.change for r in rows], sorted(r.change for r in rows))
+        change = next(r.change for r in rows if r.name == "null/read/procs:1")
         a = before.cells[("null", "read", 1)].throughput()[0]
         b = after.cells[("null", "read", 1)].throughput()[0]
         self.assertAlmostEqual(change, (b / a - 1) * 100)
@@ -241,6 +276,286 @@ class PlotTest(unittest.TestCase):
         self.assertIn("only in before: socket-manager/read procs:1,2,4; socket-manager/mixed "
                       "procs:1,2,4; socket-manager/counter procs:1,2,4", result.stdout)
         self.assert_charts(out, ["throughput", "latency", "change"], result.stdout)
+
+
+# Synthetic reports ---------------------------------------------------------------------------
+
+
+def entry(strategy, workload, procs, rate=1e6, repetition=0, status="ok", reason=""):
+    name = f"{strategy}/{workload}/procs:{procs}"
+    e = {"name": name, "run_name": name, "run_type": "iteration", "strategy": strategy,
+         "workload": workload, "procs": procs, "repetition_index": repetition, "batch": 1,
+         "status": status, "reason": reason}
+    if status == "ok":
+        e.update(items_per_second=rate, latency_ns={"p50": 1e9 / rate, "p99": 3e9 / rate,
+                                                    "p999": 9e9 / rate})
+    return e
+
+
+def make_report(rates, path="synthetic.json", workloads=("read", "mixed"), procs=(1, 2),
+                not_ok=None):
+    """A Report: rates[strategy] is its ops/s at procs 1, one per repetition (doubling with
+    procs, scaled per workload); not_ok[strategy] = (status, reason) for every cell of it, or
+    {workload: (status, reason)} for some."""
+    entries = []
+    for strategy, reps in rates.items():
+        for w_index, workload in enumerate(workloads):
+            for p in procs:
+                for r, rate in enumerate(reps):
+                    entries.append(entry(strategy, workload, p, rate * p / (1 + w_index), r))
+    for strategy, how in (not_ok or {}).items():
+        per_workload = how if isinstance(how, dict) else dict.fromkeys(workloads, how)
+        entries = [e for e in entries if not (e["strategy"] == strategy
+                                               and e["workload"] in per_workload)]
+        for workload, (status, reason) in per_workload.items():
+            entries += [entry(strategy, workload, p, status=status, reason=reason) for p in procs]
+    doc = {"context": {"sharebench_schema_version": 1, "cpu_model": "Test CPU", "num_cpus": 4,
+                       "host_name": "test", "date": "2026-01-01T00:00:00+00:00"},
+           "benchmarks": entries}
+    return plot.Report(path, doc)
+
+
+def hue(color):
+    return colorsys.rgb_to_hls(*(int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)))[0]
+
+
+class ChartTest(unittest.TestCase):
+    """The charts' artists, drawn in this process (no files): fast, and exact."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.plt = plot._pyplot()
+
+    def chart(self, chart):
+        self.addCleanup(self.plt.close, chart.figure)
+        return chart
+
+    def throughput(self, report):
+        return self.chart(plot.plot_throughput(self.plt, report))
+
+    @staticmethod
+    def drawn_lines(chart):
+        """strategy -> the data line it is drawn with, in the first panel."""
+        ax = chart.figure.axes[0]
+        return {c.get_label(): c.lines[0] for c in ax.containers}
+
+    @staticmethod
+    def labels(legend):
+        return [t.get_text() for t in legend.get_texts()]
+
+    # Colours -----------------------------------------------------------------------------------
+
+    def test_a_strategy_has_one_colour_in_every_report(self):
+        one = self.throughput(make_report({"shm-map": [5e6], "null": [5e7]}))
+        other = self.throughput(make_report({"redis": [1e4], "socket-manager": [2e4],
+                                             "py-manager": [1e4], "shm-map": [6e6]}))
+        line_one, line_other = self.drawn_lines(one)["shm-map"], self.drawn_lines(other)["shm-map"]
+        self.assertEqual(line_one.get_color(), line_other.get_color())
+        self.assertEqual(line_one.get_marker(), line_other.get_marker())
+        self.assertEqual(line_one.get_color(), "#2ca02c")
+        # The legend says the same: its handle for shm-map has the line's colour.
+        for chart in (one, other):
+            handle = dict(zip(self.labels(chart.legend), chart.legend.get_lines()))["shm-map"]
+            self.assertEqual(handle.get_color(), "#2ca02c")
+
+    def test_every_known_strategy_has_its_own_colour_and_marker(self):
+        known = ["null", "mmap-table", "shm-map", "socket-manager", "queue-passing", "redis"]
+        python = ["py-null", "py-mmap-dict", "py-manager", "py-queue", "py-value-array",
+                  "py-lmdb", "py-redis"]
+        styles = [plot.strategy_style(s) for s in known + python]
+        self.assertEqual(len({s.color for s in styles}), len(styles))
+        self.assertEqual(len({s.marker for s in styles[:len(known)]}), len(known))
+
+    def test_other_names_get_a_colour_from_their_name_not_their_order(self):
+        names = ["python:/home/u/my_store.py", "python:other.py", "brand-new"]
+        forward = self.drawn_lines(self.throughput(make_report({n: [1e5] for n in names})))
+        backward = self.drawn_lines(self.throughput(make_report({n: [1e5] for n in names[::-1]})))
+        for n in names:
+            self.assertEqual(forward[n].get_color(), backward[n].get_color(), n)
+            self.assertIn(forward[n].get_color(), plot.EXTRA_COLORS, n)
+        # The same in another process (a salted hash() would not be).
+        def styles(names):
+            return " ".join(plot.strategy_style(n).color + plot.strategy_style(n).marker
+                            for n in names)
+
+        other = subprocess.run(
+            ["/usr/bin/python3", "-B", "-c",
+             f"import sys; sys.path.insert(0, {os.path.dirname(PLOT)!r}); import plot; "
+             "print(' '.join(plot.strategy_style(n).color + plot.strategy_style(n).marker "
+             "for n in sys.argv[1:]))", *names],
+            capture_output=True, text=True, timeout=60, check=True)
+        self.assertEqual(other.stdout.strip(), styles(names))
+
+    def test_transport_variants_keep_the_base_colour_family(self):
+        base = plot.strategy_style("socket-manager")
+        for name in ("socket-manager[uds]", "socket-manager:zmq"):
+            with self.subTest(name=name):
+                variant = plot.strategy_style(name)
+                self.assertNotEqual(variant.color, base.color)
+                self.assertNotEqual(variant.marker, base.marker)
+                self.assertAlmostEqual(hue(variant.color), hue(base.color), delta=0.01)
+                self.assertEqual(variant.linestyle, "-")
+        self.assertEqual(plot.split_variant("socket-manager[uds]"), ("socket-manager", "[uds]"))
+        self.assertEqual(plot.split_variant("socket-manager:zmq"), ("socket-manager", ":zmq"))
+        self.assertEqual(plot.split_variant("python:a/b.py"), ("python:a/b.py", ""))
+        # [uds] and :uds are one transport.
+        self.assertEqual(plot.strategy_style("socket-manager[uds]"),
+                         plot.strategy_style("socket-manager:uds"))
+
+    # Python at a glance ------------------------------------------------------------------------
+
+    def test_python_mechanisms_are_dashed_and_hollow(self):
+        chart = self.throughput(make_report({"mmap-table": [8e6], "py-mmap-dict": [2e6],
+                                             "python:/tmp/mine.py": [1e6]}))
+        lines = self.drawn_lines(chart)
+        cpp = lines["mmap-table"]
+        self.assertEqual(cpp.get_linestyle(), "-")
+        self.assertEqual(cpp.get_markerfacecolor(), cpp.get_color())
+        for name in ("py-mmap-dict", "python:/tmp/mine.py"):
+            self.assertEqual(lines[name].get_linestyle(), "--", name)
+            self.assertEqual(lines[name].get_markerfacecolor(), "white", name)
+        self.assertEqual(self.labels(chart.legend),
+                         ["mmap-table", "py-mmap-dict", "python:/tmp/mine.py", plot.PYTHON_NOTE])
+        note = chart.legend.get_lines()[-1]
+        self.assertEqual((note.get_linestyle(), note.get_markerfacecolor()), ("--", "white"))
+        # Without a Python mechanism, no note.
+        chart = self.throughput(make_report({"mmap-table": [8e6]}))
+        self.assertEqual(self.labels(chart.legend), ["mmap-table"])
+
+    def test_python_peers_share_the_colour_family_of_their_cpp_strategy(self):
+        for peer, cpp in plot.PYTHON_PEER_OF.items():
+            with self.subTest(peer=peer):
+                p, c = plot.strategy_style(peer), plot.strategy_style(cpp)
+                self.assertEqual(p.marker, c.marker)
+                self.assertAlmostEqual(hue(p.color), hue(c.color), delta=0.01)
+                self.assertNotEqual(p.color, c.color)
+                self.assertTrue((p.python, c.python) == (True, False))
+
+    def test_latency_chart_marks_python_hollow_and_italic(self):
+        report = make_report({"redis": [1e4], "py-redis": [5e3]})
+        chart = self.chart(plot.plot_latency(self.plt, report, 2))
+        ax = chart.figure.axes[0]
+        faces = {c.get_label(): c.lines[0].get_markerfacecolor() for c in ax.containers}
+        self.assertEqual(faces["py-redis p99"], "white")
+        self.assertEqual(faces["redis p99"], plot.strategy_style("redis").color)
+        ticks = {t.get_text(): t.get_fontstyle() for t in ax.get_xticklabels()}
+        self.assertEqual(ticks, {"redis": "normal", "py-redis": "italic"})
+        self.assertIn("hollow, italic: Python\nmechanism", self.labels(chart.legend))
+
+    # Skipped strategies ------------------------------------------------------------------------
+
+    def test_a_strategy_that_never_ran_is_in_no_legend(self):
+        report = make_report(
+            {"null": [5e7], "mmap-table": [8e6], "shm-map": [6e6], "redis": [1e4],
+             "py-manager": [1e4]},
+            not_ok={"mmap-table": ("skipped", "strategy does not support put (immutable)"),
+                    "redis": ("failed", "redis-server: not found"),
+                    "shm-map": {"mixed": ("skipped", "no room")}})
+        chart = self.throughput(report)
+        # shm-map ran on read: it stays.
+        self.assertEqual(self.labels(chart.legend),
+                         ["null", "shm-map", "py-manager", plot.PYTHON_NOTE])
+        self.assertNotIn("mmap-table", self.drawn_lines(chart))
+        caption = " ".join(chart.caption.get_text().split())
+        self.assertIn("skipped: mmap-table (strategy does not support put (immutable)); "
+                      "shm-map/mixed (no room)", caption)
+        self.assertIn("failed: redis (redis-server: not found)", caption)
+        latency = self.chart(plot.plot_latency(self.plt, report, 2))
+        ticks = [t.get_text() for t in latency.figure.axes[0].get_xticklabels()]
+        self.assertEqual(ticks, ["null", "shm-map", "py-manager"])
+        caption = " ".join(latency.caption.get_text().split())
+        self.assertIn("skipped: mmap-table procs:2 (strategy does not support put (immutable))",
+                      caption)
+
+    # Captions ----------------------------------------------------------------------------------
+
+    def assert_caption_inside(self, chart):
+        fig = chart.figure
+        fig.canvas.draw()
+        box, inside = chart.caption.get_window_extent(), fig.bbox
+        self.assertGreaterEqual(box.x0, inside.x0)
+        self.assertLessEqual(box.x1, inside.x1)
+        self.assertGreaterEqual(box.y0, inside.y0)
+        self.assertGreater(len(chart.caption.get_text().splitlines()), 2)
+
+    def test_captions_are_wrapped_inside_the_figure(self):
+        # One workload: the narrowest figures; a long reason and a long path to wrap.
+        reason = "the server refused the connection because " * 6
+        long_path = "/home/someone/benchmarks/" + "a-rather-long-directory-name/" * 4 + "x.json"
+        rates = {"null": [5e7, 5.1e7, 4.9e7], "socket-manager": [1e4, 1.1e4, 0.9e4]}
+        before = make_report(rates, path=long_path, workloads=("read",), procs=(1, 8),
+                             not_ok={"socket-manager": {"read": ("skipped", reason)}})
+        after = make_report(rates, path=long_path + ".after", workloads=("read",), procs=(1, 8))
+        charts = {"throughput": self.throughput(before),
+                  "latency": self.chart(plot.plot_latency(self.plt, before, 8)),
+                  "change": self.chart(plot.plot_change(self.plt, before, after))}
+        for name, chart in charts.items():
+            with self.subTest(chart=name):
+                self.assert_caption_inside(chart)
+
+    # The change chart's certainty --------------------------------------------------------------
+
+    def change(self, before_rates, after_rates):
+        before = make_report(before_rates, path="before.json", workloads=("read",), procs=(1,))
+        after = make_report(after_rates, path="after.json", workloads=("read",), procs=(1,))
+        chart = self.chart(plot.plot_change(self.plt, before, after))
+        ax = chart.figure.axes[0]
+        bars = {c.get_label(): c.patches[0] for c in ax.containers if hasattr(c, "patches")}
+        return chart, bars
+
+    def test_single_repetitions_are_not_drawn_as_certain(self):
+        # The report that started it: +0.3% and -10.7%, one repetition each, drawn alike.
+        chart, bars = self.change({"null": [1e7], "shm-map": [1e6]},
+                                  {"null": [1.003e7], "shm-map": [0.893e6]})
+        for name in ("null/read/procs:1", "shm-map/read/procs:1"):
+            bar = bars[name]
+            self.assertLess(bar.get_facecolor()[3], 0.5, name)
+            self.assertEqual(bar.get_hatch(), "////", name)
+        caption = " ".join(chart.caption.get_text().split())
+        self.assertIn("hatched and faded: single repetition, not judged.", caption)
+        self.assertNotIn("solid:", caption)
+        self.assertEqual(self.labels(chart.legend), ["not judged (too few\nrepetitions)"])
+
+    def test_a_change_is_solid_when_three_repetitions_a_side_say_significant(self):
+        chart, bars = self.change(
+            {"null": [1.00e7, 1.01e7, 0.99e7], "shm-map": [1.00e6, 1.30e6, 0.70e6]},
+            {"null": [0.89e7, 0.90e7, 0.88e7], "shm-map": [0.95e6, 1.25e6, 0.75e6]})
+        significant, noise = bars["null/read/procs:1"], bars["shm-map/read/procs:1"]
+        self.assertEqual(significant.get_facecolor()[3], 1.0)
+        self.assertIsNone(significant.get_hatch())
+        self.assertLess(noise.get_facecolor()[3], 1.0)
+        self.assertIsNone(noise.get_hatch())
+        caption = " ".join(chart.caption.get_text().split())
+        self.assertIn("one-sided Mann–Whitney U test, p ≤ 0.05", caption)
+        self.assertIn("solid: significant over 3 repetitions a side; faded: not significant "
+                      "over 3 repetitions a side", caption)
+        self.assertEqual(self.labels(chart.legend), ["significant", "not significant"])
+
+    def test_aggregates_alone_are_not_judged(self):
+        with open(REPORT_A) as f:
+            doc = json.load(f)
+        doc["benchmarks"] = [e for e in doc["benchmarks"] if e["run_type"] == "aggregate"]
+        report = plot.Report("aggregates.json", doc)
+        rows = plot.compare(report, report)[0]
+        self.assertEqual({(r.verdict, r.repetitions) for r in rows}, {(plot.NOT_JUDGED, 0)})
+        self.assertTrue(plot.certainty_rule(rows).endswith(
+            "hatched and faded: aggregates only, not judged."))
+
+    def test_the_verdicts(self):
+        self.assertEqual(plot.judge_change([10, 11, 12], [1, 2, 3]), plot.SIGNIFICANT)
+        self.assertEqual(plot.judge_change([1, 2, 3], [10, 11, 12]), plot.SIGNIFICANT)
+        self.assertEqual(plot.judge_change([100, 140, 70], [85, 120, 60]), plot.NOISE)
+        self.assertEqual(plot.judge_change([10, 11], [1, 2, 3]), plot.NOT_JUDGED)
+        self.assertEqual(plot.judge_change([10], [1]), plot.NOT_JUDGED)
+
+    def test_the_rank_test_is_the_one_compare_uses(self):
+        # The figures of tests/compare_test.cpp (MannWhitney).
+        self.assertAlmostEqual(plot.mann_whitney_p_lower([10, 11, 12], [1, 2, 3]), 0.05)
+        self.assertAlmostEqual(plot.mann_whitney_p_lower([10, 11, 12, 13, 14], [1, 2, 3, 4, 5]),
+                               0.003968253968253968, places=15)
+        self.assertAlmostEqual(plot.mann_whitney_p_lower([100, 140, 70], [85, 120, 60]), 0.35)
+        self.assertAlmostEqual(plot.mann_whitney_p_lower([5, 6, 7, 3, 9], [1, 2, 3, 4, 6]),
+                               0.046345858062223216, places=12)
 
 
 if __name__ == "__main__":
