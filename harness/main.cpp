@@ -378,6 +378,7 @@ struct CompareArgs {
   std::string threshold = "10";
   std::string alpha = "0.05";
   bool normalize = false;
+  bool ignore_settings = false;
   std::string format = "table";
   std::string github_benchmark;
 };
@@ -387,6 +388,7 @@ int compare_command(const CompareArgs& a) {
   options.threshold = parse_number("--threshold", a.threshold, 0, 1000, true, "percent") / 100;
   options.alpha = parse_number("--alpha", a.alpha, 0, 1, true, "");
   options.normalize = a.normalize;
+  options.ignore_settings = a.ignore_settings;
   if (a.format != "table" && a.format != "json") {
     throw UsageError("--format: unknown format '" + a.format + "'; accepted: table, json");
   }
@@ -501,6 +503,9 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
   compare->add_option("--alpha", args.alpha, "Significance level of the U test")->capture_default_str();
   compare->add_flag("--normalize", args.normalize,
                     "Divide throughputs by each report's calibration figure (reports from different machines)");
+  compare->add_flag("--ignore-settings", args.ignore_settings,
+                    "Judge cells whose settings differ (workload, keys, value size, load, batch, pinning, window, "
+                    "build, strategy options) instead of marking them not comparable");
   compare->add_option("--format", args.format, "table or json")->capture_default_str();
   compare->add_option("--github-benchmark", args.github_benchmark,
                       "Also write NEW's cells as github-action-benchmark customBiggerIsBetter JSON to this file");
