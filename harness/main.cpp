@@ -364,12 +364,14 @@ RunPlan make_plan(const Options& o, const StrategyFlags& flags) {
 // Throws Error for bad input, before anything is built.
 void check_plan(RunPlan& plan, const std::string& out) {
   if (!out.empty()) check_writable(out);
-  std::vector<DatasetShape> shapes;
-  for (const WorkloadSpec& w : plan.workloads) shapes.push_back(shape_of(w));
   for (const StrategyInfo* s : plan.strategies) {
-    for (std::string& w : s->make(plan.settings.strategy_options)->check_options(shapes)) {
-      plan.warnings.push_back(std::move(w));
+    const std::unique_ptr<Strategy> strategy = s->make(plan.settings.strategy_options);
+    // Only the datasets it will be handed: the cells of a workload it cannot run are skipped.
+    std::vector<DatasetShape> shapes;
+    for (const WorkloadSpec& w : plan.workloads) {
+      if (unsupported_reason(strategy->capabilities(), w).empty()) shapes.push_back(shape_of(w));
     }
+    for (std::string& w : strategy->check_options(shapes)) plan.warnings.push_back(std::move(w));
   }
 }
 
