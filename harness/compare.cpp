@@ -44,10 +44,10 @@ double calibration_of(const json& report) {
 void identify(Samples& s, const json& entry) {
   const std::string name = entry.value("run_name", entry.value("name", ""));
   const auto slash = name.find('/');
-  const auto second = slash == std::string::npos ? slash : name.find('/', slash + 1);
   if (s.strategy.empty()) s.strategy = entry.value("strategy", name.substr(0, slash));
   if (s.workload.empty() && slash != std::string::npos) {
-    s.workload = entry.value("workload", name.substr(slash + 1, second == std::string::npos ? second : second - slash - 1));
+    const auto second = name.find('/', slash + 1);  // npos: the rest of the name
+    s.workload = entry.value("workload", name.substr(slash + 1, second - slash - 1));
   }
 }
 
