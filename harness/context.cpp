@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "build_info.hpp"
+#include "harness/statistics.hpp"
 
 namespace sharebench {
 namespace {
@@ -138,7 +139,7 @@ RunContext collect_context(int argc, char** argv, const std::string& sysfs_root)
   return c;
 }
 
-double measure_calibration() {
+Calibration measure_calibration() {
   constexpr std::size_t kKeys = 200'000;
   std::unordered_map<std::string, std::string> map;
   map.reserve(kKeys);
@@ -152,14 +153,16 @@ double measure_calibration() {
   std::vector<std::uint32_t> order(1 << 20);
   for (auto& o : order) o = static_cast<std::uint32_t>(rng() % kKeys);
   // A shared machine's interference only ever slows a sample down, so after one warm-up
-  // sample (caches, TLB) the best of several short ones is the most repeatable estimate of
-  // what this machine can do; a single long sample varied 2x from run to run here.
+  // sample (caches, TLB) the best of a few short ones is the most repeatable estimate of
+  // what this machine can do; a single long sample varied 2x from run to run here. Five
+  // rounds of the best of two (the cost of the nine samples measured before) give a median
+  // that one burst cannot move and a spread to judge a --normalize by.
   using Clock = std::chrono::steady_clock;
-  constexpr int kSamples = 9;
+  constexpr int kRounds = 5;
+  constexpr int kSamplesPerRound = 2;
   std::size_t lookups = 0;
   std::size_t found_bytes = 0;
-  double best = 0;
-  for (int sample = 0; sample <= kSamples; ++sample) {
+  auto sample = [&] {
     const auto start = Clock::now();
     std::size_t sample_lookups = 0;
     while (Clock::now() - start < std::chrono::milliseconds(25)) {
@@ -167,11 +170,22 @@ double measure_calibration() {
         found_bytes += map.find(keys[order[lookups & (order.size() - 1)]])->second.size();
       }
     }
-    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    if (sample > 0) best = std::max(best, static_cast<double>(sample_lookups) / seconds);
+    return static_cast<double>(sample_lookups) / std::chrono::duration<double>(Clock::now() - start).count();
+  };
+  sample();  // warm-up
+  Calibration c;
+  for (int round = 0; round < kRounds; ++round) {
+    double best = 0;
+    for (int s = 0; s < kSamplesPerRound; ++s) best = std::max(best, sample());
+    c.rounds.push_back(best);
   }
   asm volatile("" : : "r"(found_bytes));
-  return best;
+  const Aggregate a = aggregate(c.rounds);
+  c.lookups_per_second = a.median;
+  c.min = *std::min_element(c.rounds.begin(), c.rounds.end());
+  c.max = *std::max_element(c.rounds.begin(), c.rounds.end());
+  c.cv = a.cv;
+  return c;
 }
 
 }  // namespace sharebench

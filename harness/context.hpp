@@ -16,6 +16,16 @@ struct CacheInfo {
   int num_sharing = 0;  // CPUs sharing it; 0 where the machine does not say
 };
 
+// In-process std::unordered_map<std::string, std::string> lookups of present keys per
+// second, single thread, measured at the start of the run: several rounds, each the best of
+// a few short samples, so the report carries how much the figure itself varies.
+struct Calibration {
+  std::vector<double> rounds;  // lookups/s of each round, in the order measured
+  double lookups_per_second = 0;  // their median
+  double min = 0, max = 0;
+  double cv = 0;  // stddev / mean of the rounds
+};
+
 struct RunContext {
   std::string date;  // ISO 8601 with offset
   std::string host_name;
@@ -34,9 +44,7 @@ struct RunContext {
   std::string sanitizers;  // "" when none
   std::string git_revision;
   bool git_dirty = false;
-  // In-process std::unordered_map<std::string, std::string> lookups of present keys per
-  // second, single thread, measured at the start of the run.
-  double calibration_lookups_per_second = 0;
+  Calibration calibration;
   // What the harness itself costs per operation: the `null` strategy's ns per op, one
   // worker, at batch 1 and at batch 16 (measured at the start of the run).
   double harness_overhead_ns_batch_1 = 0;
@@ -51,7 +59,8 @@ struct RunContext {
 // left empty, never guessed.
 RunContext collect_context(int argc, char** argv, const std::string& sysfs_root = "/sys");
 
-// Measures the calibration figure (about 0.25 s): the best of nine short samples.
-double measure_calibration();
+// Measures the calibration figure (about 0.25 s): five rounds, each the best of two 25 ms
+// samples, after one warm-up sample.
+Calibration measure_calibration();
 
 }  // namespace sharebench

@@ -371,12 +371,14 @@ RunPlan make_plan(const Options& o, const StrategyFlags& flags) {
 // Throws Error for bad input, before anything is built.
 void check_plan(RunPlan& plan, const std::string& out) {
   if (!out.empty()) check_writable(out);
-  std::vector<DatasetShape> shapes;
-  for (const WorkloadSpec& w : plan.workloads) shapes.push_back(shape_of(w));
   for (const StrategyInfo* s : plan.strategies) {
-    for (std::string& w : s->make(plan.settings.strategy_options)->check_options(shapes)) {
-      plan.warnings.push_back(std::move(w));
+    const std::unique_ptr<Strategy> strategy = s->make(plan.settings.strategy_options);
+    // Only the datasets it will be handed: the cells of a workload it cannot run are skipped.
+    std::vector<DatasetShape> shapes;
+    for (const WorkloadSpec& w : plan.workloads) {
+      if (unsupported_reason(strategy->capabilities(), w).empty()) shapes.push_back(shape_of(w));
     }
+    for (std::string& w : strategy->check_options(shapes)) plan.warnings.push_back(std::move(w));
   }
 }
 
@@ -385,6 +387,7 @@ struct CompareArgs {
   std::string threshold = "10";
   std::string alpha = "0.05";
   bool normalize = false;
+  bool ignore_settings = false;
   std::string format = "table";
   std::string github_benchmark;
 };
@@ -394,6 +397,7 @@ int compare_command(const CompareArgs& a) {
   options.threshold = parse_number("--threshold", a.threshold, 0, 1000, true, "percent") / 100;
   options.alpha = parse_number("--alpha", a.alpha, 0, 1, true, "");
   options.normalize = a.normalize;
+  options.ignore_settings = a.ignore_settings;
   if (a.format != "table" && a.format != "json") {
     throw UsageError("--format: unknown format '" + a.format + "'; accepted: table, json");
   }
@@ -508,6 +512,9 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
   compare->add_option("--alpha", args.alpha, "Significance level of the U test")->capture_default_str();
   compare->add_flag("--normalize", args.normalize,
                     "Divide throughputs by each report's calibration figure (reports from different machines)");
+  compare->add_flag("--ignore-settings", args.ignore_settings,
+                    "Judge cells whose settings differ (workload, keys, value size, load, batch, pinning, window, "
+                    "build, strategy options) instead of marking them not comparable");
   compare->add_option("--format", args.format, "table or json")->capture_default_str();
   compare->add_option("--github-benchmark", args.github_benchmark,
                       "Also write NEW's cells as github-action-benchmark customBiggerIsBetter JSON to this file");

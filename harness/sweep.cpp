@@ -107,7 +107,7 @@ RunReport run_plan(const RunPlan& plan, RunContext context, std::span<Reporter* 
   RunReport report;
   report.context = std::move(context);
   RunContext& c = report.context;
-  c.calibration_lookups_per_second = measure_calibration();
+  c.calibration = measure_calibration();
   c.harness_overhead_ns_batch_1 = measure_harness_overhead(plan.settings, 1);
   c.harness_overhead_ns_batch_16 = measure_harness_overhead(plan.settings, 16);
   c.pinning = to_string(plan.settings.pin);

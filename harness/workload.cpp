@@ -224,6 +224,7 @@ DatasetShape shape_of(const WorkloadSpec& spec) {
 
 Dataset build_dataset(const WorkloadSpec& spec) {
   Dataset dataset;
+  dataset.set_workload(spec.name);
   dataset.reserve(spec.keys, spec.keys * (8 + spec.value_size));
   std::string value(spec.value_size, '\0');
   char key[kMaxKeySize];

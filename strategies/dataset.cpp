@@ -24,6 +24,18 @@ void Dataset::add(std::string_view key, std::string_view value) {
   max_value_size_ = std::max(max_value_size_, value.size());
 }
 
+std::string dataset_differences(const DatasetFacts& mine, const DatasetFacts& theirs) {
+  std::string out;
+  auto add = [&](const std::string& what, const std::string& a, const std::string& b) {
+    if (a != b) out += (out.empty() ? "" : "; ") + what + " " + a + " vs " + b;
+  };
+  if (!mine.workload.empty() && !theirs.workload.empty()) add("workload", mine.workload, theirs.workload);
+  add("keys", std::to_string(mine.keys), std::to_string(theirs.keys));
+  add("value size", std::to_string(mine.value_size), std::to_string(theirs.value_size));
+  add("counters", std::to_string(mine.counters), std::to_string(theirs.counters));
+  return out;
+}
+
 std::size_t Dataset::max_key_size() const {
   std::size_t m = max_key_size_;
   for (const auto& c : counters_) m = std::max(m, c.size());

@@ -12,6 +12,19 @@
 
 namespace sharebench {
 
+// What a dataset was built from, for messages that say how two differ. A field left empty
+// or 0 where the source does not know it (a table file keeps no workload name).
+struct DatasetFacts {
+  std::string workload;
+  std::uint64_t keys = 0;
+  std::uint64_t value_size = 0;  // of the preloaded values (a workload's are all one size)
+  std::uint64_t counters = 0;
+};
+
+// What differs, `mine` first: "workload counter vs read; counters 16 vs 0"; "" if nothing
+// both sides know differs. A workload name only one side knows is left out.
+std::string dataset_differences(const DatasetFacts& mine, const DatasetFacts& theirs);
+
 class Dataset {
  public:
   void reserve(std::size_t entries, std::size_t bytes);
@@ -21,6 +34,8 @@ class Dataset {
   // The largest value a worker will put(); strategies with fixed-size slots or messages size
   // them from it. Defaults to the largest preloaded value.
   void set_max_put_value_size(std::size_t bytes) { max_put_value_size_ = bytes; }
+  // The workload it was built for, so that a mismatch can name it.
+  void set_workload(std::string name) { workload_ = std::move(name); }
 
   std::size_t size() const { return offsets_.size(); }
   std::string_view key(std::size_t i) const {
@@ -38,6 +53,7 @@ class Dataset {
   std::size_t payload_bytes() const { return arena_.size(); }  // keys + values
   // A digest of every key and value, for "was this file built from this data?" checks.
   std::uint64_t digest() const;
+  DatasetFacts facts() const { return {workload_, size(), max_value_size_, counters_.size()}; }
 
  private:
   struct Offsets {
@@ -48,6 +64,7 @@ class Dataset {
   std::string arena_;
   std::vector<Offsets> offsets_;
   std::vector<std::string> counters_;
+  std::string workload_;
   std::size_t max_key_size_ = 0;
   std::size_t max_value_size_ = 0;
   std::size_t max_put_value_size_ = 0;

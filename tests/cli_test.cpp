@@ -341,7 +341,16 @@ TEST(Cli, RunPrintsTheTableAndWritesTheReport) {
   const auto report = nlohmann::json::parse(testing::read_file(out));
   EXPECT_EQ(report["context"]["json_schema_version"], 1);
   EXPECT_EQ(report["context"]["partial"], false);
-  EXPECT_GT(report["context"]["calibration"]["lookups_per_second"].get<double>(), 0);
+  // The calibration: the median of five rounds, and their spread.
+  const auto& calibration = report["context"]["calibration"];
+  std::vector<double> rounds = calibration["rounds"].get<std::vector<double>>();
+  ASSERT_EQ(rounds.size(), 5u);
+  std::sort(rounds.begin(), rounds.end());
+  EXPECT_GT(rounds[0], 0);
+  EXPECT_EQ(calibration["lookups_per_second"].get<double>(), rounds[2]);
+  EXPECT_EQ(calibration["min"].get<double>(), rounds[0]);
+  EXPECT_EQ(calibration["max"].get<double>(), rounds[4]);
+  EXPECT_GE(calibration["cv"].get<double>(), 0);
   // Every registered strategy at procs 1 and 2, in the registry's order.
   ASSERT_EQ(report["benchmarks"].size(), 2 * registered_strategies().size());
   for (std::size_t i = 0; i < report["benchmarks"].size(); ++i) {

@@ -1,8 +1,8 @@
 // The regression gate: which changes fail it and which do not.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <sstream>
-
 #include <vector>
 
 #include "common/error.hpp"
@@ -132,6 +132,175 @@ TEST(Compare, ACellSkippedOnBothSidesPassesWithItsReason) {
   EXPECT_EQ(cell(c, "mmap-table/counter/procs:1").note, "skipped in BASE: strategy does not support add");
 }
 
+// A report as sharebench writes it, as far as compare reads it: the context's settings and
+// machine facts, and cells that say their strategy, workload and batch.
+json full_report(double rate) {
+  json r = report({{"mmap-table/read/procs:1", {rate, rate, rate}}, {"socket-manager/read/procs:1", {rate, rate, rate}}});
+  json& c = r["context"];
+  c["host_name"] = "vm";
+  c["cpu_model"] = "Intel(R) Xeon(R) Processor";
+  c["num_cpus"] = 2;
+  c["build_type"] = "Release";
+  c["compile_flags"] = "-O3 -DNDEBUG";
+  c["sanitizers"] = "";
+  c["pinning"] = {{"mode", "none"}, {"cpus", {0, 1}}};
+  c["load"] = {{"mode", "closed"}, {"target_ops_per_second", 0}};
+  c["settings"] = {{"duration_s", 2.0}, {"warmup_s", 0.5}, {"repetitions", 3}, {"procs", {1}}, {"seed", 1},
+                   {"batch", "auto"}, {"latency_sample", "auto"}, {"pin", "none"}, {"target_ops_per_second", 0},
+                   {"op_timeout_s", 2.0}, {"table_file", ""}, {"pipeline", 1},
+                   {"workloads", {{{"name", "read"}, {"keys", 100000}, {"value_size", 32},
+                                   {"distribution", "uniform"}, {"hit_ratio", 0.5}}}}};
+  for (json& b : r["benchmarks"]) {
+    const bool mmap = b["name"].get<std::string>().rfind("mmap-table", 0) == 0;
+    b["strategy"] = mmap ? "mmap-table" : "socket-manager";
+    b["workload"] = "read";
+    b["batch"] = mmap ? 16 : 1;
+  }
+  return r;
+}
+
+struct SettingCase {
+  std::string setting;  // what the line names
+  std::function<void(json&)> change;  // applied to NEW
+};
+
+// One row per setting that changes what a cell measures: NEW at half BASE's throughput is
+// `not comparable`, not REGRESSED, the line above the table names the setting, and
+// --ignore-settings judges it (REGRESSED) again.
+TEST(CompareSettings, ACellWhoseSettingsDifferIsNotComparable) {
+  const std::vector<SettingCase> cases = {
+      {"keys 100000 vs 1000000", [](json& r) { r["context"]["settings"]["workloads"][0]["keys"] = 1000000; }},
+      {"value_size 32 vs 64", [](json& r) { r["context"]["settings"]["workloads"][0]["value_size"] = 64; }},
+      {"distribution uniform vs zipfian",
+       [](json& r) { r["context"]["settings"]["workloads"][0]["distribution"] = "zipfian"; }},
+      {"hit_ratio 0.5 vs 1", [](json& r) { r["context"]["settings"]["workloads"][0]["hit_ratio"] = 1.0; }},
+      {"load closed vs open at 5000 ops/s",
+       [](json& r) { r["context"]["load"] = {{"mode", "open"}, {"target_ops_per_second", 5000}}; }},
+      {"duration_s 2 vs 0.3", [](json& r) { r["context"]["settings"]["duration_s"] = 0.3; }},
+      {"warmup_s 0.5 vs 0", [](json& r) { r["context"]["settings"]["warmup_s"] = 0; }},
+      {"latency_sample auto vs 1", [](json& r) { r["context"]["settings"]["latency_sample"] = "1"; }},
+      {"pin none vs spread", [](json& r) { r["context"]["settings"]["pin"] = "spread"; }},
+      {"cpus 0,1 vs 0", [](json& r) { r["context"]["pinning"]["cpus"] = {0}; }},
+      {"build_type Release vs Debug", [](json& r) { r["context"]["build_type"] = "Debug"; }},
+      {"sanitizers none vs address", [](json& r) { r["context"]["sanitizers"] = "address"; }},
+      {"batch 16 vs 1",
+       [](json& r) {
+         r["context"]["settings"]["batch"] = "1";  // socket-manager's cells ran with 1 already: say 4
+         for (json& b : r["benchmarks"]) b["batch"] = b["strategy"] == "mmap-table" ? 1 : 4;
+       }},
+  };
+  const json base = full_report(100);
+  for (const SettingCase& row : cases) {
+    SCOPED_TRACE(row.setting);
+    json slower = full_report(50);
+    row.change(slower);
+    const Comparison c = compare_reports(base, slower, {});
+    EXPECT_FALSE(c.regressed());
+    const CellComparison& mmap = cell(c, "mmap-table/read/procs:1");
+    EXPECT_EQ(mmap.verdict, Verdict::not_comparable);
+    EXPECT_EQ(mmap.settings_differ, std::vector<std::string>{row.setting});
+    std::ostringstream table;
+    print_comparison(table, c);
+    EXPECT_NE(table.str().find("settings differ: "), std::string::npos) << table.str();
+    EXPECT_NE(table.str().find(row.setting), std::string::npos) << table.str();
+    EXPECT_NE(table.str().find("not comparable: " + row.setting), std::string::npos) << table.str();
+    EXPECT_EQ(comparison_json(c)["cells"][0]["verdict"], "not comparable");
+
+    CompareOptions anyway;
+    anyway.ignore_settings = true;
+    const Comparison judged = compare_reports(base, slower, anyway);
+    EXPECT_TRUE(judged.regressed());
+    EXPECT_EQ(cell(judged, "mmap-table/read/procs:1").verdict, Verdict::regressed);
+    EXPECT_NE(cell(judged, "mmap-table/read/procs:1").note.find("compared anyway: " + row.setting), std::string::npos);
+  }
+}
+
+TEST(CompareSettings, AStrategyOptionMattersOnlyToItsStrategysCells) {
+  json other = full_report(100);
+  other["context"]["settings"]["pipeline"] = 16;  // socket-manager's and redis's --pipeline
+  const Comparison c = compare_reports(full_report(100), other, {});
+  EXPECT_EQ(c.settings_differ, std::vector<std::string>{"pipeline (socket-manager, redis) 1 vs 16"});
+  EXPECT_EQ(cell(c, "socket-manager/read/procs:1").verdict, Verdict::not_comparable);
+  EXPECT_EQ(cell(c, "mmap-table/read/procs:1").verdict, Verdict::same);
+  EXPECT_TRUE(cell(c, "mmap-table/read/procs:1").settings_differ.empty());
+}
+
+TEST(CompareSettings, BatchIsJudgedByWhatEachCellRanWith) {
+  json forced = full_report(100);
+  forced["context"]["settings"]["batch"] = "16";  // mmap-table's own batch under auto
+  const Comparison c = compare_reports(full_report(100), forced, {});
+  EXPECT_EQ(c.settings_differ, std::vector<std::string>{"batch auto vs 16"});
+  EXPECT_EQ(cell(c, "mmap-table/read/procs:1").verdict, Verdict::same);
+}
+
+TEST(CompareSettings, WhatDoesNotChangeTheMeasurementIsNotJudged) {
+  json other = full_report(100);
+  json& c = other["context"];
+  c["settings"]["seed"] = 7;
+  c["settings"]["repetitions"] = 5;
+  c["settings"]["procs"] = {1, 2};
+  c["settings"]["op_timeout_s"] = 30.0;
+  c["date"] = "2030-01-01T00:00:00+00:00";
+  c["settings"].erase("table_file");  // a setting an older build did not record
+  const Comparison same = compare_reports(full_report(100), other, {});
+  EXPECT_TRUE(same.settings_differ.empty());
+  EXPECT_TRUE(same.environment_differ.empty());
+  for (const CellComparison& x : same.cells) EXPECT_EQ(x.verdict, Verdict::same) << x.name;
+}
+
+TEST(CompareSettings, AnotherMachineOrToolchainIsNamedNotJudged) {
+  json elsewhere = full_report(50);
+  elsewhere["context"]["host_name"] = "ci-7";
+  elsewhere["context"]["num_cpus"] = 4;
+  elsewhere["context"]["compile_flags"] = "-O2";  // a revision's own flags: part of what an A/B measures
+  const Comparison c = compare_reports(full_report(100), elsewhere, {});
+  EXPECT_EQ(c.environment_differ,
+            (std::vector<std::string>{"host_name vm vs ci-7", "num_cpus 2 vs 4", "compile_flags -O3 -DNDEBUG vs -O2"}));
+  EXPECT_TRUE(c.settings_differ.empty());
+  EXPECT_TRUE(c.regressed());
+  std::ostringstream table;
+  print_comparison(table, c);
+  EXPECT_NE(table.str().find("environment differs: host_name vm vs ci-7; num_cpus 2 vs 4; compile_flags -O3 -DNDEBUG vs -O2\n"),
+            std::string::npos) << table.str();
+}
+
+TEST(CompareNormalize, OnOneMachineItWarnsThatItOnlyAddsNoise) {
+  json base = full_report(100), candidate = full_report(100);
+  base["context"]["calibration"] = {{"lookups_per_second", 5.5e6}, {"cv", 0.02}};
+  candidate["context"]["calibration"] = {{"lookups_per_second", 6.6e6}, {"cv", 0.01}};
+  CompareOptions normalize;
+  normalize.normalize = true;
+  const Comparison c = compare_reports(base, candidate, normalize);
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_EQ(c.warnings[0],
+            "--normalize on two reports from one machine (vm, Intel(R) Xeon(R) Processor) only adds the "
+            "calibration's noise: BASE 5.50 M, NEW 6.60 M lookups/s (+20.0%); cv of each run's calibration rounds "
+            "2.0% and 1.0%; compare without --normalize");
+  std::ostringstream table;
+  print_comparison(table, c);
+  EXPECT_EQ(table.str().rfind("warning: --normalize on two reports from one machine", 0), 0u) << table.str();
+  EXPECT_EQ(comparison_json(c)["warnings"].size(), 1u);
+  EXPECT_TRUE(compare_reports(base, candidate, {}).warnings.empty());
+  candidate["context"]["host_name"] = "ci-7";
+  EXPECT_TRUE(compare_reports(base, candidate, normalize).warnings.empty());
+}
+
+TEST(CompareNormalize, TheTableSaysWhatTheNormalizedFiguresAre) {
+  CompareOptions normalize;
+  normalize.normalize = true;
+  const json r = report({{"a/read/procs:1", {2e6}}}, 1e7);  // 0.2 ops per lookup; p99 500 ns = 5 lookups
+  const Comparison c = compare_reports(r, r, normalize);
+  std::ostringstream table;
+  print_comparison(table, c);
+  EXPECT_NE(table.str().find("base ops/cal  new ops/cal"), std::string::npos) << table.str();
+  EXPECT_EQ(table.str().find("x cal"), std::string::npos);
+  EXPECT_NE(table.str().find("5.0 lookups"), std::string::npos) << table.str();
+  EXPECT_NE(table.str().find("ops/cal is ops per calibration lookup, p99 in calibration lookups"), std::string::npos);
+  const json j = comparison_json(c);
+  EXPECT_EQ(j["units"]["rate"], "ops per calibration lookup");
+  EXPECT_EQ(j["units"]["p99"], "calibration lookups");
+}
+
 TEST(Compare, CommandLineExitCodesAndOutputs) {
   testing::ScratchDir dir;
   auto write = [&](const std::string& name, const std::string& text) {
@@ -169,6 +338,25 @@ TEST(Compare, CommandLineExitCodesAndOutputs) {
   EXPECT_EQ(other.exit_code, 2);
   EXPECT_EQ(other.err, "sharebench: compare: " + foreign +
                            ": not a sharebench report (no context.sharebench_schema_version or benchmarks)\n");
+  // Other settings: not comparable, exit 0, unless --ignore-settings.
+  json more_keys = report({{"a/read/procs:1", {50, 51, 49}}});
+  more_keys["context"]["settings"] = {{"workloads", {{{"name", "read"}, {"keys", 1000000}}}}};
+  json fewer_keys = report({{"a/read/procs:1", {100, 101, 99}}});
+  fewer_keys["context"]["settings"] = {{"workloads", {{{"name", "read"}, {"keys", 100000}}}}};
+  const std::string big = write("big.json", more_keys.dump()), small = write("small.json", fewer_keys.dump());
+  const auto unlike = testing::run_sharebench({"compare", small, big});
+  EXPECT_EQ(unlike.exit_code, 0);
+  EXPECT_EQ(unlike.out.rfind("settings differ: keys 100000 vs 1000000 (", 0), 0u) << unlike.out;
+  EXPECT_NE(unlike.out.find("not comparable: keys 100000 vs 1000000\n"), std::string::npos) << unlike.out;
+  const auto unlike_json = testing::run_sharebench({"compare", small, big, "--format", "json"});
+  EXPECT_EQ(unlike_json.exit_code, 0);
+  EXPECT_EQ(json::parse(unlike_json.out)["cells"][0]["verdict"], "not comparable");
+  EXPECT_EQ(json::parse(unlike_json.out)["settings_differ"][0], "keys 100000 vs 1000000");
+  const auto anyway = testing::run_sharebench({"compare", small, big, "--ignore-settings"});
+  EXPECT_EQ(anyway.exit_code, 1);
+  EXPECT_NE(anyway.out.find("REGRESSED: settings differ, compared anyway: keys 100000 vs 1000000"), std::string::npos)
+      << anyway.out;
+
   EXPECT_EQ(testing::run_sharebench({"compare", base}).exit_code, 2);
   EXPECT_EQ(testing::run_sharebench({"compare", base, same, "--threshold", "-5"}).exit_code, 2);
 }

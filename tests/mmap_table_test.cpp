@@ -239,20 +239,70 @@ TEST(MmapTableStrategy, TableFileIsBuiltOnceAndMappedByALaterRun) {
   EXPECT_EQ(std::filesystem::directory_iterator(dir.path())->path(), path) << "a temp file was left";
 }
 
-TEST(MmapTableStrategy, TableFileOfAnotherDatasetIsRefused) {
+TEST(MmapTableStrategy, TableFileOfAnotherDatasetIsRefusedNamingWhatDiffers) {
   ScratchDir dir;
   const std::string path = dir.file("t.tbl");
   auto first = make_mmap_table_strategy(with_table_file(path));
-  first->prepare(numbered(10));
+  first->prepare(numbered(10));  // values value-0 ... value-9: 7 bytes at most
   first->teardown();
   auto second = make_mmap_table_strategy(with_table_file(path));
   try {
     second->prepare(numbered(11));
     FAIL() << "accepted a table of another dataset";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("different dataset"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()), "table file '" + path +
+                                         "' was built from another dataset (this run's vs the file's: keys 11 vs 10; "
+                                         "value size 8 vs 7): remove it or choose another --table-file");
   }
   second->teardown();
+
+  // Before anything runs, from the shapes of the run's datasets.
+  DatasetShape wider{.workload = "read", .keys = 10, .max_value_size = 64};
+  try {
+    second->check_options(std::vector<DatasetShape>{wider});
+    FAIL() << "check_options accepted a table of another dataset";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "table file '" + path +
+                                         "' was built from another dataset (this run's vs the file's: value size 64 "
+                                         "vs 7): remove it or choose another --table-file");
+  }
+  DatasetShape same{.workload = "hot", .keys = 10, .max_value_size = 7};
+  EXPECT_NO_THROW(second->check_options(std::vector<DatasetShape>{same}));
+}
+
+TEST(MmapTableStrategy, OneTableFileCannotServeTwoDatasets) {
+  ScratchDir dir;
+  auto s = make_mmap_table_strategy(with_table_file(dir.file("t.tbl")));
+  const std::vector<DatasetShape> two = {{.workload = "read", .keys = 1000, .max_value_size = 32},
+                                         {.workload = "big", .keys = 2000, .max_value_size = 32}};
+  try {
+    s->check_options(two);
+    FAIL() << "accepted one table file for two datasets";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "--table-file holds one dataset, but workloads read and big have two (keys 2000 "
+                                     "vs 1000): run them with separate table files");
+  }
+}
+
+// A mismatch is bad input, refused before anything runs (exit 2), as a corrupt file is; a
+// workload mmap-table does not run (counter: adds) is not held against the file.
+TEST(MmapTableStrategy, CommandLineRefusesATableFileOfAnotherDatasetUpFront) {
+  ScratchDir dir;
+  const std::string path = dir.file("t.tbl");
+  const std::vector<std::string> run = {"--strategy", "mmap-table", "--table-file", path, "--keys", "1000",
+                                        "--procs", "1", "--duration", "0.05", "--warmup", "0"};
+  ASSERT_EQ(testing::run_sharebench(run).exit_code, 0);
+  std::vector<std::string> wider = run;
+  wider.insert(wider.end(), {"--value-size", "64"});
+  const auto refused = testing::run_sharebench(wider);
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_EQ(refused.err, "sharebench: table file '" + path +
+                             "' was built from another dataset (this run's vs the file's: value size 64 vs 32): "
+                             "remove it or choose another --table-file\n");
+  EXPECT_EQ(refused.out, "");
+  std::vector<std::string> with_counter = run;
+  with_counter.insert(with_counter.end(), {"--workload", "read,counter"});
+  EXPECT_EQ(testing::run_sharebench(with_counter).exit_code, 0);
 }
 
 TEST(MmapTableStrategy, CorruptTableFileIsRefusedByCheckOptions) {

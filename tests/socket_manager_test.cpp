@@ -72,7 +72,7 @@ TEST(Wire, EveryMalformedRequestIsNamed) {
   EXPECT_EQ(decode_request("", r), "truncated request: 0 bytes, header is 16");
   std::string bad_version = good;
   bad_version[1] = 9;
-  EXPECT_EQ(decode_request(bad_version, r), "wire version 9, expected 1");
+  EXPECT_EQ(decode_request(bad_version, r), "wire version 9, expected 2");
   EXPECT_EQ(r.id, 5u) << "the id is known as soon as the header is, so the error reply can name it";
   std::string bad_op = good;
   bad_op[0] = 42;
@@ -112,6 +112,7 @@ TEST(Wire, MalformedRepliesAndStreamFrames) {
 
 TEST(Handler, HandlesEveryOpAndKeepsServingAfterABadFrame) {
   Dataset d;
+  d.set_workload("tiny");
   d.add("a", "1");
   d.add_counter("c");
   Dictionary dict(d);
@@ -143,7 +144,12 @@ TEST(Handler, HandlesEveryOpAndKeepsServingAfterABadFrame) {
   EXPECT_EQ(replies[5].status, WireStatus::error) << "add on a non-counter";
   EXPECT_EQ(replies[6].status, WireStatus::absent);
   EXPECT_EQ(replies[8].status, WireStatus::absent) << "reset forgot the put";
-  EXPECT_EQ(replies[9].value.size(), 16u);
+  // hello: digest, keys, value size, counters, then the workload's name.
+  std::string hello;
+  for (const std::uint64_t word : {d.digest(), std::uint64_t{1}, std::uint64_t{1}, std::uint64_t{1}}) {
+    hello += encode_int64(static_cast<std::int64_t>(word));
+  }
+  EXPECT_EQ(replies[9].value, hello + "tiny");
   EXPECT_EQ(handler.bad_frames(), 1u);
 }
 
@@ -309,7 +315,17 @@ TEST(Serve, ARunUsesAServerStartedApartOnLoopback) {
   const auto other = testing::run_sharebench({"--strategy", "socket-manager", "--connect", endpoint, "--workload",
                                               "mixed", "--keys", "4000", "--duration", "0.1"});
   EXPECT_EQ(other.exit_code, 1);
-  EXPECT_NE(other.out.find("holds another dataset (3000 keys; this cell has 4000)"), std::string::npos) << other.out;
+  EXPECT_NE(other.out.find("holds another dataset (this cell's vs the server's: keys 4000 vs 3000): start sharebench "
+                           "serve with the same --workload, --keys and --value-size"),
+            std::string::npos)
+      << other.out;
+  const auto counter = testing::run_sharebench({"--strategy", "socket-manager", "--connect", endpoint, "--workload",
+                                                "counter", "--keys", "3000", "--duration", "0.1"});
+  EXPECT_EQ(counter.exit_code, 1);
+  EXPECT_NE(counter.out.find("holds another dataset (this cell's vs the server's: workload counter vs mixed; "
+                             "counters 16 vs 0)"),
+            std::string::npos)
+      << counter.out;
 
   ::kill(server, SIGINT);
   int status = 0;

@@ -101,11 +101,24 @@ class MmapTableStrategy final : public Strategy {
 
   Capabilities capabilities() const override { return {.holds_data = true}; }
 
-  std::vector<std::string> check_options(std::span<const DatasetShape>) const override {
+  // A table file holds one dataset: every dataset of the run must be the one an existing
+  // file was built from, and one another (the first cell builds the file for the rest).
+  std::vector<std::string> check_options(std::span<const DatasetShape> datasets) const override {
     if (table_file_.empty()) return {};
+    for (const DatasetShape& d : datasets) {
+      if (const std::string differs = dataset_differences(facts_of(d), facts_of(datasets.front())); !differs.empty()) {
+        throw Error("--table-file holds one dataset, but workloads " + datasets.front().workload + " and " +
+                    d.workload + " have two (" + differs + "): run them with separate table files");
+      }
+    }
     if (::access(table_file_.c_str(), F_OK) == 0) {
       const Mapping image = map_table_file(table_file_);
-      TableView(image.data(), image.size(), "table file '" + table_file_ + "'");
+      const TableView view(image.data(), image.size(), "table file '" + table_file_ + "'");
+      for (const DatasetShape& d : datasets) {
+        if (const std::string differs = dataset_differences(facts_of(d), view.facts()); !differs.empty()) {
+          throw another_dataset(differs);
+        }
+      }
       return {};
     }
     const std::string dir = parent_directory(table_file_);
@@ -131,11 +144,12 @@ class MmapTableStrategy final : public Strategy {
       throw_errno("table file '" + table_file_ + "'");
     }
     view_.emplace(image_.data(), image_.size(), "table file '" + table_file_ + "'");
-    const auto& h = view_->header();
-    if (h.dataset_digest != dataset.digest()) {
-      throw Error("table file '" + table_file_ + "' was built from a different dataset (" +
-                  std::to_string(h.key_count) + " keys; this run has " +
-                  std::to_string(dataset.size()) + "): remove it or choose another --table-file");
+    if (view_->header().dataset_digest != dataset.digest()) {
+      // check_options() compared keys and value size; what is left is their contents.
+      const std::string differs = dataset_differences(dataset.facts(), view_->facts());
+      throw another_dataset(differs.empty() ? "same keys and value size, other contents: built by another "
+                                              "version of sharebench?"
+                                            : differs);
     }
   }
 
@@ -152,6 +166,14 @@ class MmapTableStrategy final : public Strategy {
   std::uint64_t shared_bytes() const override { return image_.size(); }
 
  private:
+  // Without the workload's name: two workloads may share one dataset (read and a get-only
+  // zipfian read), and a table keeps no name.
+  static DatasetFacts facts_of(const DatasetShape& d) { return {"", d.keys, d.max_value_size, d.counters}; }
+  Error another_dataset(const std::string& differs) const {
+    return Error("table file '" + table_file_ + "' was built from another dataset (this run's vs the file's: " +
+                 differs + "): remove it or choose another --table-file");
+  }
+
   std::string table_file_;
   Mapping image_;
   std::optional<TableView> view_;

@@ -1,5 +1,6 @@
 #include "strategies/mmap_table/table_format.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -129,6 +130,7 @@ TableView::TableView(const char* image, std::size_t size, std::string_view sourc
     const char* r = records_ + offset;
     const std::uint64_t end = offset + kRecordHeader + std::uint64_t{load32(r)} + load32(r + 4);
     if (end > h.data_size) fail("record at offset " + std::to_string(offset) + " runs past the end");
+    max_value_size_ = std::max(max_value_size_, load32(r + 4));
   }
   if (occupied != h.key_count) {
     fail(std::to_string(occupied) + " occupied slots, header says " + std::to_string(h.key_count) +

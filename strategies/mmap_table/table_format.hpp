@@ -57,6 +57,9 @@ class TableView {
   TableView(const char* image, std::size_t size, std::string_view source);
 
   const TableHeader& header() const { return *header_; }
+  // What the table was built from, as far as it tells: its keys and value size (a table
+  // keeps no workload name and no counters).
+  DatasetFacts facts() const { return {"", header_->key_count, max_value_size_, 0}; }
 
   // The value of `key`, or false if absent. `value` points into the image.
   bool find(std::string_view key, std::string_view& value) const {
@@ -79,6 +82,7 @@ class TableView {
   const std::uint64_t* slots_;
   const char* records_;
   std::uint64_t mask_;
+  std::uint32_t max_value_size_ = 0;
 };
 
 }  // namespace sharebench::mmap_table

@@ -219,14 +219,14 @@ void SocketManagerClient::pipeline(std::span<Op> ops) {
   }
 }
 
-std::pair<std::uint64_t, std::uint64_t> SocketManagerClient::hello() {
+std::pair<std::uint64_t, DatasetFacts> SocketManagerClient::hello() {
   const Reply reply = round_trip(WireOp::hello, {}, {});
-  std::int64_t digest = 0, keys = 0;
-  if (reply.value.size() != 16 || !decode_int64(reply.value.substr(0, 8), &digest) ||
-      !decode_int64(reply.value.substr(8), &keys)) {
-    throw Error("socket-manager: malformed hello reply");
-  }
-  return {static_cast<std::uint64_t>(digest), static_cast<std::uint64_t>(keys)};
+  constexpr std::size_t kWords = 4;  // digest, keys, value size, counters; then the workload
+  std::int64_t words[kWords] = {};
+  if (reply.value.size() < 8 * kWords) throw Error("socket-manager: malformed hello reply");
+  for (std::size_t i = 0; i < kWords; ++i) decode_int64(reply.value.substr(8 * i, 8), &words[i]);
+  const auto word = [&](std::size_t i) { return static_cast<std::uint64_t>(words[i]); };
+  return {word(0), DatasetFacts{std::string(reply.value.substr(8 * kWords)), word(1), word(2), word(3)}};
 }
 
 void SocketManagerClient::reset() { round_trip(WireOp::reset, {}, {}); }

@@ -42,8 +42,8 @@ class SocketManagerClient final : public Client {
   void execute(std::span<Op> ops) override;
   std::size_t preferred_batch() const override { return pipeline_; }
 
-  // hello: the server's dataset digest and key count.
-  std::pair<std::uint64_t, std::uint64_t> hello();
+  // hello: the server's dataset digest and what the dataset was built from.
+  std::pair<std::uint64_t, DatasetFacts> hello();
   void reset();
 
  private:

@@ -61,9 +61,12 @@ void Handler::reply(const Decoded& d, std::uint64_t hash, std::string& out) {
     }
     case WireOp::hello: {
       const Dataset& initial = dictionary_.initial();
-      encode_reply(out, {WireStatus::done, r.id,
-                         encode_int64(static_cast<std::int64_t>(initial.digest())) +
-                             encode_int64(static_cast<std::int64_t>(initial.size()))});
+      const DatasetFacts facts = initial.facts();
+      std::string value;
+      for (const std::uint64_t word : {initial.digest(), facts.keys, facts.value_size, facts.counters}) {
+        value += encode_int64(static_cast<std::int64_t>(word));
+      }
+      encode_reply(out, {WireStatus::done, r.id, value + facts.workload});
       return;
     }
     case WireOp::reset:

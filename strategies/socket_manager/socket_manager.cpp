@@ -168,11 +168,13 @@ class SocketManagerStrategy final : public Strategy {
   // and starts the cell from it again. The temporary connection is closed before any fork.
   void use_running_server(const Dataset& dataset) {
     SocketManagerClient client(connect_to(transport_, address_, options_.op_timeout), 1, AddMode::atomic);
-    const auto [digest, keys] = client.hello();
+    const auto [digest, facts] = client.hello();
     if (digest != dataset.digest()) {
-      throw Error("socket-manager: the server at " + options_.connect + " holds another dataset (" +
-                  std::to_string(keys) + " keys; this cell has " + std::to_string(dataset.size()) +
-                  "): start sharebench serve with the same --workload, --keys, --value-size and --seed");
+      std::string differs = dataset_differences(dataset.facts(), facts);
+      if (differs.empty()) differs = "same keys, value size and counters, other contents: another sharebench version?";
+      throw Error("socket-manager: the server at " + options_.connect +
+                  " holds another dataset (this cell's vs the server's: " + differs +
+                  "): start sharebench serve with the same --workload, --keys and --value-size");
     }
     client.reset();
   }

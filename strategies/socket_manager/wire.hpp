@@ -6,8 +6,9 @@
 //   reply    u8 status | u8 version | u16 0 | u32 request id | u32 value size | value
 //
 // add carries its delta as an 8-byte value and gets the new value back the same way; hello
-// gets the server's dataset digest and key count (two 8-byte words); reset restores the
-// dataset the server was started with. An error reply's value is a one-line message.
+// gets what the server's dataset was built from: digest, keys, value size and counters (four
+// 8-byte words), then its workload's name; reset restores the dataset the server was started
+// with. An error reply's value is a one-line message.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +17,7 @@
 
 namespace sharebench::socket_manager {
 
-inline constexpr std::uint8_t kWireVersion = 1;
+inline constexpr std::uint8_t kWireVersion = 2;  // 2: hello describes the dataset
 inline constexpr std::size_t kRequestHeader = 16;
 inline constexpr std::size_t kReplyHeader = 12;
 inline constexpr std::size_t kMaxFrame = std::size_t{64} << 20;  // keys + values above this are refused
