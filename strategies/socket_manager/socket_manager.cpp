@@ -30,11 +30,11 @@ OptionValue parse_add_mode(std::string_view flag, std::string_view text) {
 }
 
 constexpr OptionSpec kTransport{"--transport", "NAME", "zmq (ZeroMQ DEALER/ROUTER) or uds (Unix socket)", "zmq",
-                                "transport", parse_transport};
+                                "transport", parse_transport, true};
 constexpr OptionSpec kEndpoint{"--endpoint", "ADDRESS",
                                "where its server listens: ipc://PATH or tcp://HOST:PORT (zmq), a path (uds); "
                                "default: a private ipc path",
-                               "", "endpoint", any_text};
+                               "", "endpoint", any_text, true};
 constexpr OptionSpec kConnect{"--connect", "ADDRESS", "use the server already listening there (sharebench serve)",
                               "", "connect", any_text};
 constexpr OptionSpec kAddMode{"--add-mode", "MODE",
