@@ -19,6 +19,7 @@
 #include <sstream>
 #include <variant>
 
+#include "build_info.hpp"
 #include "common/error.hpp"
 #include "common/os.hpp"
 #include "harness/clean.hpp"
@@ -194,13 +195,8 @@ class StrategyFlags {
       return group;
     };
     for (const RegisteredOption& option : registered_options()) {
-      std::string help(option.spec->help);
-      if (option.owners.size() > 1) help += "; read by " + owners_of(option);
-      Flag& flag = flags_.emplace_back(Flag{&option, "", nullptr});
-      flag.cli = group_of(*option.owners.front())
-                     ->add_option(std::string(option.spec->flag), flag.text, help)
-                     ->type_name(std::string(option.spec->placeholder))
-                     ->default_str(std::string(option.spec->default_text));
+      Flag& flag = flags_.emplace_back(Flag{&option, "", {}});
+      flag.cli.push_back(add_to(*group_of(*option.owners.front()), flag));
       // The other strategies' groups name the flag they read from this one.
       for (std::size_t i = 1; i < option.owners.size(); ++i) {
         CLI::Option_group* group = group_of(*option.owners[i]);
@@ -210,11 +206,18 @@ class StrategyFlags {
     }
   }
 
+  // `serve` takes the options its strategies' servers read as well (after the subcommand).
+  void add_serve_options(CLI::App& serve) {
+    for (Flag& flag : flags_) {
+      if (flag.option->spec->read_by_serve) flag.cli.push_back(add_to(serve, flag));
+    }
+  }
+
   // The options given on the command line, each checked by its spec (Error naming the flag).
   std::map<std::string, std::string, std::less<>> given() const {
     std::map<std::string, std::string, std::less<>> given;
     for (const Flag& flag : flags_) {
-      if (flag.cli->count() == 0) continue;
+      if (!flag.given()) continue;
       flag.option->spec->parse(flag.option->spec->flag, flag.text);
       given.emplace(flag.option->spec->flag, flag.text);
     }
@@ -229,7 +232,7 @@ class StrategyFlags {
       const bool read = std::any_of(owners.begin(), owners.end(), [&](const StrategyInfo* owner) {
         return std::find(run.begin(), run.end(), owner) != run.end();
       });
-      if (flag.cli->count() > 0 && !read) {
+      if (flag.given() && !read) {
         warnings.push_back(std::string(flag.option->spec->flag) + " has no effect: it is an option of " +
                            owners_of(*flag.option) + ", which this run does not include");
       }
@@ -241,8 +244,19 @@ class StrategyFlags {
   struct Flag {
     const RegisteredOption* option;
     std::string text;  // CLI11 writes the given text here
-    CLI::Option* cli;
+    std::vector<CLI::Option*> cli;  // the run's, and serve's if serve reads it
+    bool given() const {
+      return std::any_of(cli.begin(), cli.end(), [](const CLI::Option* o) { return o->count() > 0; });
+    }
   };
+
+  static CLI::Option* add_to(CLI::App& app, Flag& flag) {
+    std::string help(flag.option->spec->help);
+    if (flag.option->owners.size() > 1) help += "; read by " + owners_of(*flag.option);
+    return app.add_option(std::string(flag.option->spec->flag), flag.text, help)
+        ->type_name(std::string(flag.option->spec->placeholder))
+        ->default_str(std::string(flag.option->spec->default_text));
+  }
 
   static std::string owners_of(const RegisteredOption& option) {
     std::string names;
@@ -452,43 +466,52 @@ int serve_command(const RunPlan& plan, const std::string& workloads) {
 // from its absence when a --workload-file is given.
 CLI::Option* add_run_options(CLI::App& app, Options& o) {
   app.add_flag("--list", o.list, "List the strategies and workloads, then exit");
-  app.add_option("--strategy", o.strategies, "Strategies to run: all, or a comma list")->capture_default_str();
+  app.add_option("--strategy", o.strategies, "Strategies to run: all, or a comma list")
+      ->capture_default_str()
+      ->type_name("LIST");
   CLI::Option* workload_option =
-      app.add_option("--workload", o.workloads, "Workloads to run: all, or a comma list")->capture_default_str();
+      app.add_option("--workload", o.workloads, "Workloads to run: all, or a comma list")
+          ->capture_default_str()
+          ->type_name("LIST");
   app.add_option("--workload-file", o.workload_file,
-                 "Workloads described in a JSON file (results/SCHEMA.md: workload files), run after --workload's");
+                 "Workloads described in a JSON file (results/SCHEMA.md: workload files), run after --workload's")
+      ->type_name("FILE");
   app.add_option("--procs", o.procs, "Worker process counts, a comma list (a sweep), 1..1024")
-      ->capture_default_str();
-  app.add_option("--duration", o.duration, "Measured window per cell, seconds (> 0)")->capture_default_str();
+      ->capture_default_str()->type_name("LIST");
+  app.add_option("--duration", o.duration, "Measured window per cell, seconds (> 0)")
+      ->capture_default_str()
+      ->type_name("SECONDS");
   app.add_option("--warmup", o.warmup, "Warm-up before each window, seconds (>= 0), never counted")
-      ->capture_default_str();
+      ->capture_default_str()->type_name("SECONDS");
   app.add_option("--repetitions", o.repetitions,
                  "Times each cell runs (1..1000); above 1, _mean/_median/_stddev/_cv aggregates follow")
-      ->capture_default_str();
+      ->capture_default_str()->type_name("N");
   app.add_flag("--aggregates-only", o.aggregates_only, "With --repetitions: report only the aggregates of each cell");
-  app.add_option("--keys", o.keys, "Keys preloaded (overrides the workload's, except counter's, which has none; 1..1e9)");
+  app.add_option("--keys", o.keys, "Keys preloaded (overrides the workload's, except counter's, which has none; 1..1e9)")
+      ->type_name("N");
   app.add_option("--value-size", o.value_size,
                  "Bytes per value (overrides the workload's; " + std::to_string(kMinValueSize) + ".." +
-                     std::to_string(kMaxValueSize) + ")");
-  app.add_option("--hit-ratio", o.hit_ratio, "Fraction of gets that ask for a present key (0..1)");
-  app.add_option("--read-ratio", o.read_ratio, "Fraction of ops that are gets, the rest puts (0..1; not for counter)");
-  app.add_option("--dist", o.dist, "Key distribution: uniform or zipfian (theta 0.99, scrambled)");
-  app.add_option("--seed", o.seed, "Seed of every random choice")->capture_default_str();
+                     std::to_string(kMaxValueSize) + ")")->type_name("BYTES");
+  app.add_option("--hit-ratio", o.hit_ratio, "Fraction of gets that ask for a present key (0..1)")->type_name("RATIO");
+  app.add_option("--read-ratio", o.read_ratio, "Fraction of ops that are gets, the rest puts (0..1; not for counter)")
+      ->type_name("RATIO");
+  app.add_option("--dist", o.dist, "Key distribution: uniform or zipfian (theta 0.99, scrambled)")->type_name("NAME");
+  app.add_option("--seed", o.seed, "Seed of every random choice")->capture_default_str()->type_name("N");
   app.add_option("--batch", o.batch, "Ops per batch handed to a client: auto (its preferred) or 1..4096")
-      ->capture_default_str();
+      ->capture_default_str()->type_name("N");
   app.add_option("--latency-sample", o.latency_sample,
                  "Time one batch in N: auto (keeps clock reads under 1% of the work) or N")
-      ->capture_default_str();
+      ->capture_default_str()->type_name("N");
   app.add_option("--pin", o.pin,
                  "CPU affinity: none; spread (process k on CPU k mod n, servers first); compact (all on one CPU)")
-      ->capture_default_str();
+      ->capture_default_str()->type_name("MODE");
   app.add_option("--target", o.target,
                  "Open loop: ops/s of all workers together, issued at fixed intervals; latency counts from each "
-                 "op's intended start, so a stall shows (coordinated omission corrected)");
-  app.add_option("--out", o.out, "Write the JSON report to this file (atomically)");
+                 "op's intended start, so a stall shows (coordinated omission corrected)")->type_name("OPS");
+  app.add_option("--out", o.out, "Write the JSON report to this file (atomically)")->type_name("FILE");
   app.add_option("--op-timeout", o.op_timeout,
                  "Seconds an operation may wait (for a reply, a lock) before the cell fails")
-      ->capture_default_str();
+      ->capture_default_str()->type_name("SECONDS");
   return workload_option;
 }
 
@@ -506,28 +529,57 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
       "Compare two reports cell by cell; exit 1 if a cell's median ops/s dropped by more than --threshold "
       "and beyond its repetitions' noise (one-sided Mann-Whitney U test with 3+ repetitions a side), or a cell "
       "that ran ok in BASE failed in NEW");
-  compare->add_option("BASE", args.base, "The reference report")->required();
-  compare->add_option("NEW", args.candidate, "The report to judge")->required();
-  compare->add_option("--threshold", args.threshold, "A drop beyond this percentage regresses")->capture_default_str();
-  compare->add_option("--alpha", args.alpha, "Significance level of the U test")->capture_default_str();
+  compare->add_option("BASE", args.base, "The reference report")->required()->type_name("FILE");
+  compare->add_option("NEW", args.candidate, "The report to judge")->required()->type_name("FILE");
+  compare->add_option("--threshold", args.threshold, "A drop beyond this percentage regresses")
+      ->capture_default_str()
+      ->type_name("PERCENT");
+  compare->add_option("--alpha", args.alpha, "Significance level of the U test")->capture_default_str()->type_name("P");
   compare->add_flag("--normalize", args.normalize,
                     "Divide throughputs by each report's calibration figure (reports from different machines)");
   compare->add_flag("--ignore-settings", args.ignore_settings,
                     "Judge cells whose settings differ (workload, keys, value size, load, batch, pinning, window, "
                     "build, strategy options) instead of marking them not comparable");
-  compare->add_option("--format", args.format, "table or json")->capture_default_str();
+  compare->add_option("--format", args.format, "table or json")->capture_default_str()->type_name("NAME");
   compare->add_option("--github-benchmark", args.github_benchmark,
-                      "Also write NEW's cells as github-action-benchmark customBiggerIsBetter JSON to this file");
+                      "Also write NEW's cells as github-action-benchmark customBiggerIsBetter JSON to this file")
+      ->type_name("FILE");
   return compare;
 }
 
-CLI::App* add_serve_command(CLI::App& app) {
+// serve's own options: those that choose its server and dataset, into the run's Options (so
+// `sharebench --keys N serve` and `sharebench serve --keys N` agree); serve --help lists them.
+CLI::App* add_serve_command(CLI::App& app, Options& o, StrategyFlags& strategy_flags) {
   CLI::App* serve = app.add_subcommand(
       "serve", "Run a strategy's server alone, for workers elsewhere (" + server_names() +
                    " has one): it serves the dataset of --workload (one), --keys, --value-size and --seed, where the "
-                   "strategy's options say, until SIGINT/SIGTERM");
-  serve->fallthrough();
+                   "strategy's options say (--endpoint is required), until SIGINT/SIGTERM; it refuses an endpoint "
+                   "another live server holds and removes its socket file when it stops");
+  serve->add_option("--strategy", o.strategies, "The strategy whose server runs: " + server_names())
+      ->type_name("NAME");
+  serve->add_option("--workload", o.workloads, "The workload whose dataset it serves (one)")
+      ->capture_default_str()
+      ->type_name("NAME");
+  serve->add_option("--workload-file", o.workload_file, "The workload, from a JSON file (results/SCHEMA.md)")
+      ->type_name("FILE");
+  serve->add_option("--keys", o.keys, "Keys preloaded (overrides the workload's; 1..1e9)")->type_name("N");
+  serve->add_option("--value-size", o.value_size,
+                    "Bytes per value (overrides the workload's; " + std::to_string(kMinValueSize) + ".." +
+                        std::to_string(kMaxValueSize) + ")")
+      ->type_name("BYTES");
+  serve->add_option("--seed", o.seed, "Seed of every random choice (give the runs' own)")
+      ->capture_default_str()
+      ->type_name("N");
+  strategy_flags.add_serve_options(*serve);
   return serve;
+}
+
+// "sharebench 0.1.0 (git 1a2b..., RelWithDebInfo build)"; "-dirty" after a revision built
+// with uncommitted changes.
+std::string version_text() {
+  const std::string build_type = *build_info::kBuildType != '\0' ? build_info::kBuildType : "no build type";
+  return std::string("sharebench ") + build_info::kVersion + " (git " + build_info::kGitRevision +
+         (build_info::kGitDirty ? "-dirty" : "") + ", " + build_type + " build)";
 }
 
 // 128 + signal if interrupted (the report is written, marked partial), 1 if a cell failed.
@@ -548,19 +600,24 @@ int run(int argc, char** argv) {
       "they read back what was written. Runs every strategy x workload x procs cell and prints a\n"
       "table; --out writes the JSON report (results/SCHEMA.md).\n"};
   app.name("sharebench");
+  app.set_version_flag("--version", version_text(), "Print the version, git revision and build type, then exit");
   Options o;
   CLI::Option* workload_option = add_run_options(app, o);
-  const StrategyFlags strategy_flags(app);
+  StrategyFlags strategy_flags(app);
   bool dry_run = false;
   CLI::App* clean = add_clean_command(app, dry_run);
   CompareArgs compare_args;
   CLI::App* compare = add_compare_command(app, compare_args);
-  CLI::App* serve = add_serve_command(app);
+  CLI::App* serve = add_serve_command(app, o, strategy_flags);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);
-    throw UsageError(std::string(e.what()) + "; see sharebench --help");
+    // A subcommand's mistake points at that subcommand's --help.
+    const std::vector<CLI::App*> command = app.get_subcommands();
+    const std::string help =
+        command.empty() ? "sharebench --help" : "sharebench " + command.front()->get_name() + " --help";
+    throw UsageError(std::string(e.what()) + "; see " + help);
   }
   if (o.list) {
     print_list(std::cout);
@@ -568,7 +625,7 @@ int run(int argc, char** argv) {
   }
   if (*compare) return compare_command(compare_args);
   if (*clean) return clean_command(dry_run);
-  o.workload_given = workload_option->count() > 0;
+  o.workload_given = workload_option->count() > 0 || serve->count("--workload") > 0;
 
   RunPlan plan = as_usage([&] { return make_plan(o, strategy_flags); });
   if (*serve) return serve_command(plan, o.workloads);

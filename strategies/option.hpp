@@ -28,19 +28,28 @@ struct OptionSpec {
   std::string_view json_name;  // its field in the report's context.settings
   // Checks a text and returns its value; throws Error "FLAG: 'TEXT' ...; accepted: ...".
   OptionValue (*parse)(std::string_view flag, std::string_view text);
+  bool read_by_serve = false;  // `sharebench serve` reads it too: serve --help lists it
 };
 
-// `text` as a whole number from min to max, else Error naming `flag` and the range.
+// The digits of the whole number `text` writes in decimal or scientific notation ("1e5",
+// "2.5e3", "100000.0" give "100000", "2500", "100000"), or "" if it writes none: a fraction
+// (1.5, 1e-3) or not a number. Exact: no rounding through a double.
+std::string whole_number_digits(std::string_view text);
+
+// `text` as a whole number from min to max, else Error naming `flag` and the range. It may
+// be written 100000 or, when exactly whole, 1e5 (as --help writes ranges: 1..1e9).
 template <typename Int>
 Int parse_integer(std::string_view flag, std::string_view text, Int min, Int max) {
+  std::string digits(text);
+  if (text.find_first_of(".eE") != std::string_view::npos) digits = whole_number_digits(text);
   Int value{};
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  const bool whole = !digits.empty() && end == digits.data() + digits.size();
   const std::string range = "; accepted: " + std::to_string(min) + " to " + std::to_string(max);
-  if (ec == std::errc::result_out_of_range ||
-      (ec == std::errc() && end == text.data() + text.size() && (value < min || value > max))) {
+  if (ec == std::errc::result_out_of_range || (ec == std::errc() && whole && (value < min || value > max))) {
     throw Error(std::string(flag) + ": '" + std::string(text) + "' is out of range" + range);
   }
-  if (ec != std::errc() || end != text.data() + text.size()) {
+  if (ec != std::errc() || !whole) {
     throw Error(std::string(flag) + ": '" + std::string(text) + "' is not a whole number" + range);
   }
   return value;

@@ -12,12 +12,14 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "strategies/option.hpp"
 #include "strategies/registry.hpp"
 #include "tests/test_support.hpp"
 
@@ -114,6 +116,16 @@ INSTANTIATE_TEST_SUITE_P(
                  "--shm-size 1048576 bytes is too small for the read workload: its 100000 keys need about 18972011 "
                  "bytes"},
         BadInput{"UnknownOption", {"--frobnicate"}, "The following argument was not expected: --frobnicate; see sharebench --help"},
+        // A subcommand's mistake points at its own --help.
+        BadInput{"CompareOneReport", {"compare", "A.json"}, "NEW is required; see sharebench compare --help"},
+        BadInput{"ServeRunOnlyOption", {"serve", "--procs=2"},
+                 "The following argument was not expected: --procs=2; see sharebench serve --help"},
+        BadInput{"CleanUnknownOption", {"clean", "--all"}, "The following argument was not expected: --all; see sharebench clean --help"},
+        // Whole numbers may be written 1e5 when exactly whole (as --help writes 1..1e9); not fractions.
+        BadInput{"KeysFraction", {"--keys", "1.5"}, "--keys: '1.5' is not a whole number; accepted: 1 to 1000000000"},
+        BadInput{"KeysBelowOne", {"--keys", "1e-3"}, "--keys: '1e-3' is not a whole number; accepted: 1 to 1000000000"},
+        BadInput{"KeysScientificTooMany", {"--keys", "2e9"}, "--keys: '2e9' is out of range; accepted: 1 to 1000000000"},
+        BadInput{"ProcsScientificFraction", {"--procs", "1,2.5e0"}, "--procs: '2.5e0' is not a whole number; accepted: 1 to 1024"},
         BadInput{"TableFileInMissingDirectory", {"--strategy", "mmap-table", "--table-file", "/nonexistent-dir/t.tbl"},
                  "table file '/nonexistent-dir/t.tbl' does not exist and cannot be created in "
                  "'/nonexistent-dir': No such file or directory"}),
@@ -245,6 +257,78 @@ TEST(Cli, HelpDescribesTheOptions) {
   for (const char* option : {"--strategy", "--workload", "--procs", "--duration", "--out", "--table-file"}) {
     EXPECT_NE(r.out.find(option), std::string::npos) << option;
   }
+}
+
+// Every option names what it takes (N, SECONDS, LIST, FILE...), in every command's --help.
+TEST(Cli, HelpNamesWhatEachOptionTakes) {
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"--help"}, {"serve", "--help"}, {"compare", "--help"}, {"clean", "--help"}}) {
+    const CommandResult r = run_sharebench(command);
+    ASSERT_EQ(r.exit_code, 0) << command.front();
+    EXPECT_EQ(r.out.find("TEXT"), std::string::npos) << r.out;
+  }
+  const std::string help = run_sharebench({"--help"}).out;
+  for (const char* option : {"--strategy LIST", "--procs LIST", "--duration SECONDS", "--keys N", "--value-size BYTES",
+                             "--workload-file FILE", "--out FILE", "--target OPS", "--shm-size SIZE"}) {
+    EXPECT_NE(help.find(option), std::string::npos) << option << "\n" << help;
+  }
+  EXPECT_NE(run_sharebench({"compare", "--help"}).out.find("--threshold PERCENT"), std::string::npos);
+}
+
+// serve --help lists what serve reads: its server, its dataset, where it listens; not the
+// options of a run (the subcommand refuses those).
+TEST(Cli, ServeHelpListsTheOptionsServeReads) {
+  const CommandResult r = run_sharebench({"serve", "--help"});
+  ASSERT_EQ(r.exit_code, 0);
+  for (const char* option : {"--strategy NAME", "--workload NAME", "--workload-file FILE", "--keys N",
+                             "--value-size BYTES", "--seed N", "--transport NAME", "--endpoint ADDRESS"}) {
+    EXPECT_NE(r.out.find(option), std::string::npos) << option << "\n" << r.out;
+  }
+  for (const char* option : {"--procs", "--duration", "--connect", "--pipeline", "--shm-size"}) {
+    EXPECT_EQ(r.out.find(option), std::string::npos) << option << "\n" << r.out;
+  }
+}
+
+TEST(Cli, VersionPrintsTheVersionGitRevisionAndBuildType) {
+  const CommandResult r = run_sharebench({"--version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_TRUE(std::regex_match(r.out, std::regex("sharebench [0-9]+\\.[0-9]+\\.[0-9]+ "
+                                                 "\\(git ([0-9a-f]{40}(-dirty)?|unknown), [A-Za-z ]+ build\\)\n")))
+      << r.out;
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(Cli, WholeNumbersMayBeWrittenInScientificNotationWhenExactlyWhole) {
+  EXPECT_EQ(parse_integer<std::uint64_t>("--keys", "1e5", 1, 1'000'000'000), 100'000u);
+  EXPECT_EQ(parse_integer<std::uint64_t>("--keys", "100000", 1, 1'000'000'000), 100'000u);
+  EXPECT_EQ(parse_integer<std::uint64_t>("--keys", "2.5E3", 1, 1'000'000'000), 2'500u);
+  EXPECT_EQ(parse_integer<std::uint64_t>("--keys", "1e+9", 1, 1'000'000'000), 1'000'000'000u);
+  EXPECT_EQ(parse_integer<std::uint64_t>("--keys", "100000.0", 1, 1'000'000'000), 100'000u);
+  EXPECT_EQ(parse_integer<std::uint64_t>("--keys", "12000e-3", 1, 1'000'000'000), 12u);
+  EXPECT_EQ(parse_integer<std::uint64_t>("--seed", "18446744073709551615", 0, UINT64_MAX), UINT64_MAX);
+  EXPECT_EQ(parse_integer<std::uint64_t>("--seed", "1.8446744073709551615e19", 0, UINT64_MAX), UINT64_MAX)
+      << "exact: not rounded through a double";
+  EXPECT_EQ(parse_integer<int>("--procs", "0e5", 0, 10), 0);
+  for (const char* fraction : {"1.5", "1e-3", "1e", "e5", ".", "1e5x", "1..5", "1e99999"}) {
+    EXPECT_THROW(parse_integer<std::uint64_t>("--keys", fraction, 1, 1'000'000'000), Error) << fraction;
+  }
+  EXPECT_THROW(parse_integer<std::uint64_t>("--seed", "1.8446744073709551616e19", 0, UINT64_MAX), Error);
+  EXPECT_THROW(parse_integer<std::uint64_t>("--keys", "1e400", 1, 1'000'000'000), Error);
+  try {
+    parse_integer<int>("--procs", "-1e1", 1, 1024);
+    ADD_FAILURE() << "-1e1 accepted";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "--procs: '-1e1' is out of range; accepted: 1 to 1024");
+  }
+
+  ScratchDir dir;
+  const std::string out = dir.file("run.json");
+  const CommandResult r = run_sharebench({"--strategy", "null", "--keys", "1e3", "--seed", "2.5e1", "--duration",
+                                          "0.05", "--warmup", "0", "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto settings = nlohmann::json::parse(testing::read_file(out))["context"]["settings"];
+  EXPECT_EQ(settings["workloads"][0]["keys"], 1000);
+  EXPECT_EQ(settings["seed"], 25);
 }
 
 // The --help text of the group `name`: from its heading to the next heading or the end.

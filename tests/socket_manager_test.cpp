@@ -1,6 +1,6 @@
 // socket-manager: the wire codec and its malformed frames, the server's request handler, both
 // transports end to end, the Manager pitfall (read-modify-write adds lose updates), a server
-// killed mid-run, and serve/--connect on 127.0.0.1.
+// killed mid-run, serve/--connect on 127.0.0.1, and serve on an endpoint another server holds.
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -12,10 +12,12 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <zmq.hpp>
 
+#include "common/child_process.hpp"
 #include "common/error.hpp"
 #include "common/os.hpp"
 #include "harness/runner.hpp"
@@ -282,23 +284,53 @@ int free_tcp_port() {
   return ntohs(address.sin_port);
 }
 
+// `sharebench serve ARGS` in the background, its stderr in a log; killed (ChildProcess) if
+// the test ends before it stops it.
+class BackgroundServe {
+ public:
+  BackgroundServe(const testing::ScratchDir& dir, const std::string& name, std::vector<std::string> args)
+      : log_(dir.file(name + ".log")) {
+    args.insert(args.begin(), {SHAREBENCH_BINARY, "serve"});
+    process_ = ChildProcess::spawn([&]() -> int {
+      const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      ::dup2(fd, 2);
+      std::vector<char*> argv;
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(SHAREBENCH_BINARY, argv.data());
+      return 127;
+    });
+  }
+
+  // Waits until it says it listens; false if it ended first (or did not within 10 s).
+  bool listening() {
+    for (int i = 0; i < 200; ++i) {
+      if (log().find("sharebench serve: listening on ") != std::string::npos) return true;
+      if (process_.poll()) return false;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+
+  // Stops it with `signal`; true if it then exited with status 0.
+  bool stop(int signal) {
+    ::kill(process_.pid(), signal);
+    return process_.wait_for(10s) && process_.exited_cleanly();
+  }
+
+  std::string log() const { return testing::read_file(log_); }
+
+ private:
+  std::string log_;
+  ChildProcess process_;
+};
+
 TEST(Serve, ARunUsesAServerStartedApartOnLoopback) {
   const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(free_tcp_port());
   testing::ScratchDir dir;
-  const std::string log = dir.file("serve.log");
-  const pid_t server = ::fork();
-  if (server == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(fd, 2);
-    ::execl(SHAREBENCH_BINARY, SHAREBENCH_BINARY, "serve", "--endpoint", endpoint.c_str(), "--workload", "mixed",
-            "--keys", "3000", nullptr);
-    ::_exit(127);
-  }
-  for (int i = 0; i < 200 && testing::read_file(log).find("listening") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(50ms);
-  }
-  ASSERT_NE(testing::read_file(log).find("sharebench serve: listening on " + endpoint), std::string::npos)
-      << testing::read_file(log);
+  BackgroundServe server(dir, "serve", {"--endpoint", endpoint, "--workload", "mixed", "--keys", "3000"});
+  ASSERT_TRUE(server.listening()) << server.log();
+  ASSERT_NE(server.log().find("sharebench serve: listening on " + endpoint), std::string::npos) << server.log();
 
   const std::string out = dir.file("run.json");
   const auto r = testing::run_sharebench({"--strategy", "socket-manager", "--connect", endpoint, "--workload",
@@ -327,12 +359,106 @@ TEST(Serve, ARunUsesAServerStartedApartOnLoopback) {
             std::string::npos)
       << counter.out;
 
-  ::kill(server, SIGINT);
-  int status = 0;
-  ::waitpid(server, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << testing::read_file(log);
-  EXPECT_NE(testing::read_file(log).find("sharebench serve: stopped"), std::string::npos);
+  EXPECT_TRUE(server.stop(SIGINT)) << server.log();
+  EXPECT_NE(server.log().find("sharebench serve: stopped"), std::string::npos);
 }
+
+// Where a serve test listens, by transport: ipc (zmq over a Unix socket), tcp, uds.
+struct ServeAt {
+  std::vector<std::string> transport;  // the --transport option, if any
+  std::string endpoint;
+  std::string socket_file;  // "" for tcp
+};
+
+ServeAt serve_at(const std::string& kind, const testing::ScratchDir& dir) {
+  if (kind == "ipc") return {{}, "ipc://" + dir.file("s.sock"), dir.file("s.sock")};
+  if (kind == "uds") return {{"--transport", "uds"}, dir.file("s.sock"), dir.file("s.sock")};
+  return {{}, "tcp://127.0.0.1:" + std::to_string(free_tcp_port()), ""};
+}
+
+// A run of one tiny cell against the server at `at`: exit 0 if it answered.
+testing::CommandResult run_against(const ServeAt& at) {
+  std::vector<std::string> args = {"--strategy", "socket-manager", "--connect", at.endpoint, "--keys", "1000",
+                                   "--duration", "0.05", "--warmup", "0"};
+  args.insert(args.end(), at.transport.begin(), at.transport.end());
+  return testing::run_sharebench(args);
+}
+
+std::vector<std::string> serve_args(const ServeAt& at) {
+  std::vector<std::string> args = {"--endpoint", at.endpoint, "--keys", "1e3"};
+  args.insert(args.end(), at.transport.begin(), at.transport.end());
+  return args;
+}
+
+class ServeEndpoint : public ::testing::TestWithParam<std::string> {};
+
+// ZeroMQ's ipc bind would take the path over from the first server silently: serve refuses
+// an endpoint a live server holds, on every transport, and the first one keeps serving.
+TEST_P(ServeEndpoint, ASecondServerIsRefusedAndTheFirstAnswersAndRemovesItsSocketWhenStopped) {
+  testing::ScratchDir dir;
+  const ServeAt at = serve_at(GetParam(), dir);
+  BackgroundServe first(dir, "first", serve_args(at));
+  ASSERT_TRUE(first.listening()) << first.log();
+
+  std::vector<std::string> second = serve_args(at);
+  second.insert(second.begin(), "serve");
+  const auto refused = testing::run_sharebench(second);
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_EQ(refused.err, "sharebench: serve: " + at.endpoint +
+                             " is held by a live server; stop it or choose another --endpoint\n");
+
+  const auto client = run_against(at);
+  EXPECT_EQ(client.exit_code, 0) << client.out << client.err;
+  EXPECT_NE(client.out.find(" ok\n"), std::string::npos) << client.out;
+
+  EXPECT_TRUE(first.stop(SIGTERM)) << first.log();
+  if (!at.socket_file.empty()) {
+    EXPECT_FALSE(std::filesystem::exists(at.socket_file));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, ServeEndpoint, ::testing::Values("ipc", "tcp", "uds"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
+class ServeSocketFile : public ::testing::TestWithParam<std::string> {};
+
+// A socket file nobody listens at (its server was killed) is taken over.
+TEST_P(ServeSocketFile, AStaleSocketFileIsTakenOver) {
+  testing::ScratchDir dir;
+  const ServeAt at = serve_at(GetParam(), dir);
+  {
+    UniqueFd stale(::socket(AF_UNIX, SOCK_STREAM, 0));
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof address.sun_path, "%s", at.socket_file.c_str());
+    ASSERT_EQ(::bind(stale.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  }  // closed without listening: the file stays, with no server behind it
+  ASSERT_TRUE(std::filesystem::is_socket(at.socket_file));
+
+  BackgroundServe server(dir, "serve", serve_args(at));
+  ASSERT_TRUE(server.listening()) << server.log();
+  const auto client = run_against(at);
+  EXPECT_EQ(client.exit_code, 0) << client.out << client.err;
+  EXPECT_TRUE(server.stop(SIGINT)) << server.log();
+  EXPECT_FALSE(std::filesystem::exists(at.socket_file));
+}
+
+// A file that is not a socket is nobody's server: it is left alone, and serve says so.
+TEST_P(ServeSocketFile, AFileThatIsNotASocketIsRefused) {
+  testing::ScratchDir dir;
+  const ServeAt at = serve_at(GetParam(), dir);
+  std::ofstream(at.socket_file) << "data";
+  std::vector<std::string> args = serve_args(at);
+  args.insert(args.begin(), "serve");
+  const auto r = testing::run_sharebench(args);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "sharebench: serve: --endpoint " + at.endpoint + ": '" + at.socket_file +
+                       "' exists and is not a socket\n");
+  EXPECT_EQ(testing::read_file(at.socket_file), "data");
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, ServeSocketFile, ::testing::Values("ipc", "uds"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
 TEST(Serve, ANonLoopbackEndpointIsWarnedAbout) {
   // Validation only: the warning is given before anything listens (bad --keys stops the run).

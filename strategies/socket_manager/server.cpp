@@ -2,6 +2,7 @@
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -19,17 +20,56 @@ namespace sharebench::socket_manager {
 
 namespace {
 
-void serve_zmq(Handler& handler, const std::string& endpoint, int stop_fd,
-               const std::function<void(const std::string&)>& on_ready) {
+std::string held_message(const std::string& endpoint) {
+  return "cannot listen on " + endpoint + ": a live server holds it; stop it or choose another --endpoint";
+}
+
+std::string not_a_socket_message(const std::string& endpoint, const std::string& path) {
+  return "cannot listen on " + endpoint + ": '" + path + "' exists and is not a socket";
+}
+
+// Removes a server's socket file when it stops listening (also for a takeover: the file is
+// this server's once it bound it).
+class SocketFileRemover {
+ public:
+  explicit SocketFileRemover(std::string path) : path_(std::move(path)) {}
+  ~SocketFileRemover() {
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+  SocketFileRemover(const SocketFileRemover&) = delete;
+  SocketFileRemover& operator=(const SocketFileRemover&) = delete;
+
+ private:
+  std::string path_;
+};
+
+ServerEnd serve_zmq(Handler& handler, const std::string& endpoint, int stop_fd,
+                    const std::function<void(const std::string&)>& on_ready) {
+  // ZeroMQ's ipc bind unlinks whatever is at the path, a live server's socket included:
+  // look first. (A server starting between this look and the bind is not seen.)
+  const std::string path = socket_file_of(Transport::zmq, endpoint);
+  if (!path.empty()) {
+    const SocketFile found = probe_socket_file(path);
+    if (found == SocketFile::live) {
+      on_ready(held_message(endpoint));
+      return ServerEnd::endpoint_held;
+    }
+    if (found == SocketFile::not_a_socket) {
+      on_ready(not_a_socket_message(endpoint, path));
+      return ServerEnd::cannot_listen;
+    }
+  }
   zmq::context_t context(1);
   zmq::socket_t router(context, zmq::socket_type::router);
   router.set(zmq::sockopt::linger, 0);
   try {
     router.bind(endpoint);
   } catch (const zmq::error_t& e) {
-    on_ready("cannot bind " + endpoint + ": " + e.what());
-    return;
+    const bool held = e.num() == EADDRINUSE;  // tcp, or an abstract ipc name
+    on_ready(held ? held_message(endpoint) : "cannot bind " + endpoint + ": " + e.what());
+    return held ? ServerEnd::endpoint_held : ServerEnd::cannot_listen;
   }
+  const SocketFileRemover remover(path);
   on_ready("");
   zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, stop_fd, ZMQ_POLLIN, 0}};
   // Whatever has arrived is handled as one batch (up to kBatch requests).
@@ -50,7 +90,7 @@ void serve_zmq(Handler& handler, const std::string& endpoint, int stop_fd,
       if (e.num() == EINTR) continue;  // a signal; `serve` stops through stop_fd
       throw;
     }
-    if (items[1].revents != 0) return;
+    if (items[1].revents != 0) return ServerEnd::stopped;
     std::size_t n = 0;
     while (n < kBatch && router.recv(identities[n], zmq::recv_flags::dontwait)) {
       if (!identities[n].more()) continue;  // a ROUTER always sees identity + frame
@@ -85,20 +125,41 @@ struct Connection {
   bool watching_writes = false;  // EPOLLOUT is registered
 };
 
-void serve_uds(Handler& handler, const std::string& path, int stop_fd,
-               const std::function<void(const std::string&)>& on_ready) {
+ServerEnd serve_uds(Handler& handler, const std::string& path, int stop_fd,
+                    const std::function<void(const std::string&)>& on_ready) {
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   if (path.size() >= sizeof address.sun_path) {
     on_ready("socket path '" + path + "' is longer than " + std::to_string(sizeof address.sun_path - 1) + " bytes");
-    return;
+    return ServerEnd::cannot_listen;
   }
   std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
   UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!listener || ::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      ::listen(listener.get(), 1024) != 0) {
+  auto bind_path = [&] { return ::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == 0; };
+  bool bound = listener && bind_path();
+  if (!bound && listener && errno == EADDRINUSE) {  // a file is there: take it over if stale
+    switch (probe_socket_file(path)) {
+      case SocketFile::live:
+        on_ready(held_message(path));
+        return ServerEnd::endpoint_held;
+      case SocketFile::not_a_socket:
+        on_ready(not_a_socket_message(path, path));
+        return ServerEnd::cannot_listen;
+      case SocketFile::stale:
+        ::unlink(path.c_str());
+        [[fallthrough]];
+      case SocketFile::absent:
+        bound = bind_path();
+    }
+  }
+  if (!bound) {
     on_ready("cannot listen on '" + path + "': " + std::strerror(errno));
-    return;
+    return ServerEnd::cannot_listen;
+  }
+  const SocketFileRemover remover(path);
+  if (::listen(listener.get(), 1024) != 0) {
+    on_ready("cannot listen on '" + path + "': " + std::strerror(errno));
+    return ServerEnd::cannot_listen;
   }
   UniqueFd epoll(::epoll_create1(EPOLL_CLOEXEC));
   auto watch = [&](int fd, std::uint32_t events, int op) {
@@ -172,7 +233,7 @@ void serve_uds(Handler& handler, const std::string& path, int stop_fd,
     if (n < 0 && errno == EINTR) continue;
     for (int i = 0; i < n; ++i) {
       const int fd = events[i].data.fd;
-      if (fd == stop_fd) return;
+      if (fd == stop_fd) return ServerEnd::stopped;
       if (fd == listener.get()) {
         for (int client; (client = ::accept4(listener.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0;) {
           connections[client].fd.reset(client);
@@ -192,13 +253,32 @@ void serve_uds(Handler& handler, const std::string& path, int stop_fd,
 
 }  // namespace
 
-void run_server(Handler& handler, Transport transport, const std::string& endpoint, int stop_fd,
-                const std::function<void(const std::string&)>& on_ready) {
-  if (transport == Transport::zmq) {
-    serve_zmq(handler, endpoint, stop_fd, on_ready);
-  } else {
-    serve_uds(handler, endpoint, stop_fd, on_ready);
-  }
+std::string socket_file_of(Transport transport, const std::string& address) {
+  if (transport == Transport::uds) return address;
+  if (address.rfind("ipc://", 0) != 0 || address.size() <= 6 || address[6] == '@') return "";
+  return address.substr(6);
+}
+
+SocketFile probe_socket_file(const std::string& path) {
+  struct stat status {};
+  if (::lstat(path.c_str(), &status) != 0) return SocketFile::absent;
+  if (!S_ISSOCK(status.st_mode)) return SocketFile::not_a_socket;
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.size() >= sizeof address.sun_path) return SocketFile::absent;  // bind will say why
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  // Non-blocking: a live server whose backlog is full answers EAGAIN instead of blocking.
+  UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!probe) throw_errno("socket");
+  if (::connect(probe.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) return SocketFile::live;
+  // Refused: nothing listens. Anything else (EAGAIN, EACCES) is no proof of a stale file.
+  return errno == ECONNREFUSED ? SocketFile::stale : SocketFile::live;
+}
+
+ServerEnd run_server(Handler& handler, Transport transport, const std::string& endpoint, int stop_fd,
+                     const std::function<void(const std::string&)>& on_ready) {
+  return transport == Transport::zmq ? serve_zmq(handler, endpoint, stop_fd, on_ready)
+                                     : serve_uds(handler, endpoint, stop_fd, on_ready);
 }
 
 }  // namespace sharebench::socket_manager

@@ -27,11 +27,11 @@ OptionValue parse_transport(std::string_view flag, std::string_view text) {
 }
 
 constexpr OptionSpec kTransport{"--transport", "NAME", "zmq (ZeroMQ DEALER/ROUTER) or uds (Unix socket)", "zmq",
-                                "transport", parse_transport};
+                                "transport", parse_transport, true};
 constexpr OptionSpec kEndpoint{"--endpoint", "ADDRESS",
                                "where its server listens: ipc://PATH or tcp://HOST:PORT (zmq), a path (uds); "
                                "default: a private ipc path",
-                               "", "endpoint", any_text};
+                               "", "endpoint", any_text, true};
 constexpr OptionSpec kConnect{"--connect", "ADDRESS", "use the server already listening there (sharebench serve)",
                               "", "connect", any_text};
 constexpr OptionSpec kOptions[] = {kTransport, kEndpoint, kConnect, kPipelineOption, kAddModeOption};
@@ -139,10 +139,13 @@ class SocketManagerStrategy final : public Strategy {
   }
 
   void teardown() noexcept override {
-    server_.stop(kServerStopGrace);  // a byte on its stop_fd asks it to stop
-    if (transport_ == Transport::uds && options_.connect.empty() && !options_.endpoint.empty()) {
-      ::unlink(address_.c_str());  // a socket path the user chose outlives the server
+    server_.stop(kServerStopGrace);  // a byte on its stop_fd asks it to stop; it removes its socket file
+    if (server_listened_ && !options_.endpoint.empty()) {
+      // Unless it was killed: a socket path the user chose would outlive it. Only our server's:
+      // a server that could not listen must not remove the file of the one that holds the path.
+      if (const std::string path = socket_file_of(transport_, address_); !path.empty()) ::unlink(path.c_str());
     }
+    server_listened_ = false;
     dir_.reset();
   }
 
@@ -162,6 +165,7 @@ class SocketManagerStrategy final : public Strategy {
                                                [&child](const std::string& error) { child.ready(error); });
                                     return 0;
                                   });
+    server_listened_ = true;
   }
 
   // --connect: the server runs already (sharebench serve). It must hold this cell's dataset,
@@ -185,6 +189,7 @@ class SocketManagerStrategy final : public Strategy {
   std::string address_;
   PrivateDir dir_;
   HelperProcess server_;
+  bool server_listened_ = false;
 };
 
 volatile sig_atomic_t g_serve_stop_fd = -1;
@@ -210,6 +215,14 @@ int serve_socket_manager(const StrategyOptions& strategy_options, const std::fun
   const std::string address = check_endpoint(transport, options.endpoint, "--endpoint");
   const std::string host = tcp_host(options.endpoint);
   if (!host.empty() && !is_loopback(host)) std::cerr << "***WARNING*** " << no_authentication_warning(options.endpoint) << '\n';
+  // A live server's endpoint is refused before the dataset is built (which may take long).
+  const std::string held = "serve: " + options.endpoint + " is held by a live server; stop it or choose another --endpoint";
+  const std::string socket_file = socket_file_of(transport, address);
+  const SocketFile found = socket_file.empty() ? SocketFile::absent : probe_socket_file(socket_file);
+  if (found == SocketFile::live) throw Error(held);
+  if (found == SocketFile::not_a_socket) {
+    throw Error("serve: --endpoint " + options.endpoint + ": '" + socket_file + "' exists and is not a socket");
+  }
   const Dataset dataset = build_dataset();
   int stop[2];
   if (::pipe2(stop, O_CLOEXEC) != 0) throw_errno("pipe");
@@ -222,15 +235,15 @@ int serve_socket_manager(const StrategyOptions& strategy_options, const std::fun
   Dictionary dictionary(dataset);
   Handler handler(dictionary);
   std::string failure;
-  run_server(handler, transport, address, stop_read.get(), [&](const std::string& error) {
+  const ServerEnd end = run_server(handler, transport, address, stop_read.get(), [&](const std::string& error) {
     failure = error;
     if (error.empty()) {
       std::cerr << "sharebench serve: listening on " << options.endpoint << " (" << dictionary.size()
                 << " keys, dataset digest " << dataset.digest() << "); SIGINT or SIGTERM stops it\n";
     }
   });
-  if (transport == Transport::uds) ::unlink(address.c_str());
-  if (!failure.empty()) {
+  if (end == ServerEnd::endpoint_held) throw Error(held);  // bad input, as above
+  if (end == ServerEnd::cannot_listen) {
     std::cerr << "sharebench: " << failure << '\n';
     return 1;
   }
