@@ -440,7 +440,10 @@ int serve_command(const RunPlan& plan, const std::string& workloads) {
   if (plan.workloads.size() != 1) throw UsageError("serve: give one --workload, not " + workloads);
   std::vector<const StrategyInfo*> servers;
   for (const StrategyInfo* s : plan.strategies) {
-    if (s->serve != nullptr) servers.push_back(s);
+    const StrategyInfo* server = s->variant_of.empty() ? s : find_strategy(s->variant_of);  // [zmq], [uds]: its base
+    if (server->serve != nullptr && std::find(servers.begin(), servers.end(), server) == servers.end()) {
+      servers.push_back(server);
+    }
   }
   if (servers.size() != 1) throw UsageError("serve: give --strategy one of: " + server_names());
   return as_usage([&] {
