@@ -49,6 +49,12 @@ struct RunContext {
   // worker, at batch 1 and at batch 16 (measured at the start of the run).
   double harness_overhead_ns_batch_1 = 0;
   double harness_overhead_ns_batch_16 = 0;
+  // The harness's whole cost around a get that returns a value, checked: the `null-values`
+  // strategy's ns per op (1,000 keys, one worker), at batch 1 and 16.
+  double harness_whole_cost_ns_batch_1 = 0;
+  double harness_whole_cost_ns_batch_16 = 0;
+  bool limits_measured = false;  // false with --no-limits
+  double limits_seconds = 0;  // the time measuring the cells' limits took
   std::string pinning = "none";
   std::vector<int> cpus;  // the CPUs the run may use
   double target_ops_per_second = 0;  // 0: closed loop

@@ -112,7 +112,7 @@ std::vector<const StrategyInfo*> parse_strategies(const std::string& text) {
   std::vector<const StrategyInfo*> chosen;
   for (const std::string& name : split_list(text)) {
     if (name == "all") {
-      for (const StrategyInfo& s : registered_strategies()) chosen.push_back(&s);
+      for (const StrategyInfo* s : all_strategies()) chosen.push_back(s);
       continue;
     }
     const StrategyInfo* s = find_strategy(name);
@@ -177,6 +177,7 @@ struct Options {
   std::string out;
   bool list = false;
   bool aggregates_only = false;
+  bool no_limits = false;
   std::string pin = "none";
   std::string target;
   std::string workload_file;
@@ -230,7 +231,9 @@ class StrategyFlags {
     for (const Flag& flag : flags_) {
       const auto& owners = flag.option->owners;
       const bool read = std::any_of(owners.begin(), owners.end(), [&](const StrategyInfo* owner) {
-        return std::find(run.begin(), run.end(), owner) != run.end();
+        return std::any_of(run.begin(), run.end(), [&](const StrategyInfo* s) {
+          return s == owner || s->variant_of == owner->name;  // a variant reads its base's options
+        });
       });
       if (flag.given() && !read) {
         warnings.push_back(std::string(flag.option->spec->flag) + " has no effect: it is an option of " +
@@ -310,6 +313,7 @@ nlohmann::json settings_json(const Options& o, const RunPlan& plan) {
                              {"latency_sample", o.latency_sample},
                              {"pin", o.pin},
                              {"target_ops_per_second", s.target_ops_per_second},
+                             {"limits", !o.no_limits},
                              {"op_timeout_s", std::chrono::duration<double>(s.strategy_options.op_timeout).count()},
                              {"workloads", workloads}};
   // Every strategy's options, whether or not the run includes it, so that reports compare.
@@ -376,6 +380,7 @@ RunPlan make_plan(const Options& o, const StrategyFlags& flags) {
   s.strategy_options.given = flags.given();
   s.strategy_options.object_prefix = run_object_prefix(random_hex(8), ::getpid());
   for (std::string& w : flags.unused(plan.strategies)) plan.warnings.push_back(std::move(w));
+  plan.measure_limits = !o.no_limits;
   plan.described = settings_json(o, plan);
   return plan;
 }
@@ -453,7 +458,10 @@ int serve_command(const RunPlan& plan, const std::string& workloads) {
   if (plan.workloads.size() != 1) throw UsageError("serve: give one --workload, not " + workloads);
   std::vector<const StrategyInfo*> servers;
   for (const StrategyInfo* s : plan.strategies) {
-    if (s->serve != nullptr) servers.push_back(s);
+    const StrategyInfo* server = s->variant_of.empty() ? s : find_strategy(s->variant_of);  // [zmq], [uds]: its base
+    if (server->serve != nullptr && std::find(servers.begin(), servers.end(), server) == servers.end()) {
+      servers.push_back(server);
+    }
   }
   if (servers.size() != 1) throw UsageError("serve: give --strategy one of: " + server_names());
   return as_usage([&] {
@@ -508,6 +516,9 @@ CLI::Option* add_run_options(CLI::App& app, Options& o) {
   app.add_option("--target", o.target,
                  "Open loop: ops/s of all workers together, issued at fixed intervals; latency counts from each "
                  "op's intended start, so a stall shows (coordinated omission corrected)")->type_name("OPS");
+  app.add_flag("--no-limits", o.no_limits,
+               "Do not measure each cell's limit (its mechanism's floor, measured bare in the run; about 0.2 s "
+               "per mechanism): limit_ops_per_second and efficiency are null, '% limit' shows -");
   app.add_option("--out", o.out, "Write the JSON report to this file (atomically)")->type_name("FILE");
   app.add_option("--op-timeout", o.op_timeout,
                  "Seconds an operation may wait (for a reply, a lock) before the cell fails")

@@ -63,6 +63,9 @@ json context_json(const RunReport& report) {
         {"cv", c.calibration.cv}}},
       {"harness_overhead_ns",
        {{"batch_1", c.harness_overhead_ns_batch_1}, {"batch_16", c.harness_overhead_ns_batch_16}}},
+      {"harness_whole_cost_ns",
+       {{"batch_1", c.harness_whole_cost_ns_batch_1}, {"batch_16", c.harness_whole_cost_ns_batch_16}}},
+      {"limits", {{"measured", c.limits_measured}, {"seconds", c.limits_seconds}}},
       {"pinning", {{"mode", c.pinning}, {"cpus", c.cpus}}},
       {"load",
        {{"mode", c.target_ops_per_second > 0 ? "open" : "closed"}, {"target_ops_per_second", c.target_ops_per_second}}},
@@ -71,6 +74,9 @@ json context_json(const RunReport& report) {
       {"warnings", report.warnings},
   };
 }
+
+// A figure that may be absent: null rather than 0.
+json figure_or_null(double value) { return value > 0 ? json(value) : json(nullptr); }
 
 json summary_json(const LatencySummary& s) {
   return {{"p50", s.p50}, {"p90", s.p90}, {"p99", s.p99}, {"p999", s.p999}, {"max", s.max}, {"mean", s.mean}};
@@ -103,6 +109,9 @@ json cell_json(const CellResult& c) {
       {"cpu_time", cpu_ns_per_op},
       {"time_unit", "ns"},
       {"items_per_second", c.ops_per_second()},
+      {"limit_ops_per_second", figure_or_null(c.limit_ops_per_second)},
+      {"efficiency", figure_or_null(c.efficiency())},
+      {"limit_mechanism", c.limit_ops_per_second > 0 ? json(c.limit_mechanism) : json(nullptr)},
       {"strategy", c.strategy},
       {"workload", c.workload},
       {"procs", c.procs},
@@ -173,6 +182,13 @@ std::vector<json> aggregate_entries(const CellAggregates& a, const CellResult& f
         {"repetitions_ok", a.ok},
         {"latency_ns", {{"p50", pick(a.latency_p50)}, {"p99", pick(a.latency_p99)}, {"p999", pick(a.latency_p999)}}},
     });
+    // A run measures each floor once, so the repetitions share their limit; the efficiency of a
+    // spread (stddev, cv) means nothing.
+    const bool central = std::string(name) == "mean" || std::string(name) == "median";
+    entries.back()["limit_ops_per_second"] = figure_or_null(first.limit_ops_per_second);
+    entries.back()["efficiency"] =
+        central && first.limit_ops_per_second > 0 ? json(pick(a.items_per_second) / first.limit_ops_per_second)
+                                                  : json(nullptr);
   }
   return entries;
 }
@@ -288,8 +304,9 @@ std::string human_ns(double ns) {
 void ConsoleReporter::context(const RunReport& report) {
   warnings(report);
   char line[200];
-  std::snprintf(line, sizeof line, "%-16s %-12s %5s %5s %11s %10s %10s %10s %10s %6s  %s", "strategy",
-                "workload", "procs", "batch", "ops/s", "p50", "p99", "p99.9", "mismatches", "lost", "status");
+  std::snprintf(line, sizeof line, "%-19s %-12s %5s %5s %11s %8s %10s %10s %10s %10s %6s  %s", "strategy",
+                "workload", "procs", "batch", "ops/s", "% limit", "p50", "p99", "p99.9", "mismatches", "lost",
+                "status");
   out_ << line << '\n' << std::string(std::string_view(line).size(), '-') << std::endl;
 }
 
@@ -297,9 +314,11 @@ void ConsoleReporter::cell(const CellResult& c) {
   char line[200];
   const bool ran = c.status != CellStatus::skipped && c.ops > 0;
   auto latency = [&](std::uint64_t ns) { return ran ? human_ns(static_cast<double>(ns)) : "-"; };
-  std::snprintf(line, sizeof line, "%-16s %-12s %5d %5s %11s %10s %10s %10s %10s %6s  %s", c.strategy.c_str(),
+  char of_limit[16] = "-";
+  if (ran && c.limit_ops_per_second > 0) std::snprintf(of_limit, sizeof of_limit, "%.0f%%", 100 * c.efficiency());
+  std::snprintf(line, sizeof line, "%-19s %-12s %5d %5s %11s %8s %10s %10s %10s %10s %6s  %s", c.strategy.c_str(),
                 c.workload.c_str(), c.procs, ran ? std::to_string(c.batch).c_str() : "-",
-                ran ? human_rate(c.ops_per_second()).c_str() : "-",
+                ran ? human_rate(c.ops_per_second()).c_str() : "-", of_limit,
                 latency(c.latency.p50).c_str(), latency(c.latency.p99).c_str(),
                 latency(c.latency.p999).c_str(), ran ? std::to_string(c.check.mismatches).c_str() : "-",
                 ran ? std::to_string(c.check.lost_updates).c_str() : "-", to_string(c.status));

@@ -58,9 +58,15 @@ struct CellResult {
   CheckFigures check;
   std::vector<ProcessFigures> per_process;
   std::map<std::string, std::uint64_t> strategy_figures;  // Client::figures(), summed over workers
+  // The ceiling of this cell (harness/limits.hpp): its mechanism's floor measured bare in the
+  // same run; 0 when it has none or limits were not measured.
+  double limit_ops_per_second = 0;
+  std::string limit_mechanism;
 
   double ops_per_second() const { return window_seconds > 0 ? static_cast<double>(ops) / window_seconds : 0; }
   double ns_per_op() const { return ops > 0 ? window_seconds * 1e9 / static_cast<double>(ops) : 0; }
+  // The fraction of its limit the cell reached; 0 without a limit.
+  double efficiency() const { return limit_ops_per_second > 0 ? ops_per_second() / limit_ops_per_second : 0; }
   double cpu_ns_per_op() const { return ops > 0 ? cpu_seconds * 1e9 / static_cast<double>(ops) : 0; }
 };
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "harness/limits.hpp"
 #include "harness/warnings.hpp"
 
 namespace sharebench {
@@ -52,7 +53,7 @@ class ProgressLine {
 };
 
 // Runs every cell, appending each result to report.cells and showing it to the reporters.
-void run_cells(const RunPlan& plan, RunReport& report, std::span<Reporter* const> reporters) {
+void run_cells(const RunPlan& plan, RunReport& report, std::span<Reporter* const> reporters, LimitMeter& limits) {
   const std::size_t cells = plan.workloads.size() * plan.strategies.size() * plan.procs.size() *
                             static_cast<std::size_t>(plan.repetitions);
   ProgressLine progress(cells);
@@ -70,7 +71,13 @@ void run_cells(const RunPlan& plan, RunReport& report, std::span<Reporter* const
           progress.show(done, std::string(strategy->name) + "/" + workload.name + "/procs:" + std::to_string(procs) +
                                   " rep " + std::to_string(rep + 1) + "/" + std::to_string(plan.repetitions));
           const CellSpec cell{strategy, &workload, &dataset, &schedule, procs, rep};
-          report.cells.push_back(run_cell(cell, plan.settings));
+          CellResult result = run_cell(cell, plan.settings);
+          if (plan.measure_limits) {  // measured moments after the cell, on the same data
+            const CellLimit limit = limits.limit_of(result, *strategy, workload, dataset, schedule);
+            result.limit_ops_per_second = limit.ops_per_second;
+            result.limit_mechanism = limit.mechanism;
+          }
+          report.cells.push_back(std::move(result));
           progress.clear();
           for (Reporter* r : reporters) r->cell(report.cells.back());
           if (report.cells.back().status == CellStatus::skipped) {  // the same for every repetition
@@ -84,20 +91,25 @@ void run_cells(const RunPlan& plan, RunReport& report, std::span<Reporter* const
   if (interrupt_signal() != 0) report.partial = true;
 }
 
-// The `null` strategy's ns per op with one worker at `batch`: what the harness costs.
-double measure_harness_overhead(const RunSettings& settings, std::size_t batch) {
+// `strategy`'s ns per op with one worker at `batch`, on `keys` keys: with `null`, what the
+// harness's loop costs; with `null-values`, its whole cost around a get that returns a value
+// (the planned op, the copy of the value, its check).
+double measure_harness_overhead(const RunSettings& settings, std::size_t batch, const char* strategy,
+                                std::uint64_t keys) {
   WorkloadSpec workload = *find_workload("read");
-  workload.keys = 100'000;
+  workload.keys = keys;
   const Dataset dataset = build_dataset(workload);
   const OpSchedule schedule(workload, settings.seed);
   RunSettings quick = settings;
-  quick.duration = std::chrono::milliseconds(300);
-  quick.warmup = std::chrono::milliseconds(100);
+  // null-values' figure is its own; a shorter window keeps the two under a third of a second.
+  const bool whole = std::string_view(strategy) == "null-values";
+  quick.duration = std::chrono::milliseconds(whole ? 120 : 300);
+  quick.warmup = std::chrono::milliseconds(whole ? 30 : 100);
   quick.batch = batch;
   quick.latency_one_in = 0;
   quick.target_ops_per_second = 0;
   quick.pin = PinMode::none;
-  const CellResult r = run_cell(CellSpec{find_strategy("null"), &workload, &dataset, &schedule, 1, 0}, quick);
+  const CellResult r = run_cell(CellSpec{find_strategy(strategy), &workload, &dataset, &schedule, 1, 0}, quick);
   return r.status == CellStatus::ok ? r.ns_per_op() : 0;
 }
 
@@ -108,8 +120,11 @@ RunReport run_plan(const RunPlan& plan, RunContext context, std::span<Reporter* 
   report.context = std::move(context);
   RunContext& c = report.context;
   c.calibration = measure_calibration();
-  c.harness_overhead_ns_batch_1 = measure_harness_overhead(plan.settings, 1);
-  c.harness_overhead_ns_batch_16 = measure_harness_overhead(plan.settings, 16);
+  c.harness_overhead_ns_batch_1 = measure_harness_overhead(plan.settings, 1, "null", 100'000);
+  c.harness_overhead_ns_batch_16 = measure_harness_overhead(plan.settings, 16, "null", 100'000);
+  // Few keys, so that the values it copies are in cache: what is left is the harness's work.
+  c.harness_whole_cost_ns_batch_1 = measure_harness_overhead(plan.settings, 1, "null-values", 1'000);
+  c.harness_whole_cost_ns_batch_16 = measure_harness_overhead(plan.settings, 16, "null-values", 1'000);
   c.pinning = to_string(plan.settings.pin);
   c.cpus = allowed_cpus();
   c.target_ops_per_second = plan.settings.target_ops_per_second;
@@ -119,7 +134,10 @@ RunReport run_plan(const RunPlan& plan, RunContext context, std::span<Reporter* 
 
   install_interrupt_handlers();
   for (Reporter* r : reporters) r->context(report);
-  run_cells(plan, report, reporters);
+  LimitMeter limits(plan.settings);
+  run_cells(plan, report, reporters, limits);
+  c.limits_measured = plan.measure_limits;
+  c.limits_seconds = limits.seconds_measuring();
   report.aggregates = aggregate_repetitions(report.cells);
   for (std::string& w : result_warnings(report)) report.warnings.push_back(std::move(w));
   for (Reporter* r : reporters) r->finish(report);

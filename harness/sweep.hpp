@@ -19,6 +19,7 @@ struct RunPlan {
   RunSettings settings;
   nlohmann::json described;  // every option's value, for the report's context.settings
   std::vector<std::string> warnings;  // what checking the options found
+  bool measure_limits = true;  // each cell's limit (harness/limits.hpp); --no-limits: none
 };
 
 // Runs the plan and returns its report. Measures the calibration and harness-overhead figures

@@ -117,6 +117,12 @@ class Cell:
     def throughput(self):
         return self.summary(lambda e: e["items_per_second"])
 
+    def limit(self):
+        """The cell's limit_ops_per_second (its repetitions share it), or None."""
+        entries = self.ok or [self.aggregates.get("median", {})]
+        value = entries[0].get("limit_ops_per_second")
+        return value if _number(value) and value > 0 else None
+
     def latency(self, key):
         return self.summary(lambda e: e["latency_ns"][key])
 
@@ -522,6 +528,7 @@ def plot_throughput(plt, report):
     axes = axes[0]
     procs = report.procs
     shaded = False
+    has_limits = False
     for ax, workload in zip(axes, workloads):
         for strategy in report.strategies:
             cells = [report.cells.get((strategy, workload, p)) for p in procs]
@@ -536,6 +543,11 @@ def plot_throughput(plt, report):
             ax.errorbar(x, y, yerr=err, label=strategy, color=style.color, marker=style.marker,
                         markerfacecolor=_marker_face(style), markeredgewidth=1.3,
                         ls=style.linestyle, markersize=5, capsize=3, lw=1.5)
+            limits = [(c.procs, c.limit()) for c in cells if c.limit()]
+            if limits:  # each cell's ceiling, a dash in its strategy's colour
+                ax.scatter([p for p, _ in limits], [v for _, v in limits], marker="_", s=220,
+                           color=style.color, linewidths=2, zorder=3)
+                has_limits = True
         shaded |= _oversubscribed(ax, report, procs)
         ax.set_title(workload)
         ax.set_xscale("log", base=2)
@@ -555,6 +567,9 @@ def plot_throughput(plt, report):
                                   ls=style.linestyle, markerfacecolor=_marker_face(style),
                                   markeredgewidth=1.3))
     labels = list(drawn)
+    if has_limits:
+        handles.append(plt.Line2D([], [], color="0.3", marker="_", markersize=12, lw=0, markeredgewidth=2))
+        labels.append("limit: the mechanism's floor,\nmeasured in the same run")
     if any(is_python(s) for s in drawn):
         handles.append(_python_note_handle(plt, line=True))
         labels.append(PYTHON_NOTE)

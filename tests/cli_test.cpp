@@ -47,10 +47,10 @@ std::string strategy_list() {
   return list;
 }
 
-// The position of strategy `name` in the registry, which is the order a sweep runs them in.
+// The position of strategy `name` among those `--strategy all` runs, in the registry's order.
 std::size_t registry_index(std::string_view name) {
-  const auto all = registered_strategies();
-  const auto it = std::find_if(all.begin(), all.end(), [&](const StrategyInfo& s) { return s.name == name; });
+  const auto all = all_strategies();
+  const auto it = std::find_if(all.begin(), all.end(), [&](const StrategyInfo* s) { return s->name == name; });
   return static_cast<std::size_t>(it - all.begin());
 }
 
@@ -372,7 +372,7 @@ TEST(Cli, AnOptionOfAStrategyOutsideTheRunIsWarnedAboutWithItsOwner) {
   const std::vector<std::string> expected = {
       "--add-mode has no effect: it is an option of socket-manager and py-manager, which this run does not include",
       "--pipeline has no effect: it is an option of socket-manager and redis, which this run does not include"};
-  const std::size_t header = r.out.find("strategy         workload");
+  const std::size_t header = r.out.find("strategy            workload");
   for (const std::string& warning : expected) {
     const std::size_t at = r.out.find("***WARNING*** " + warning + "\n");
     EXPECT_LT(at, header) << r.out;
@@ -396,7 +396,7 @@ TEST(Cli, EachWarningIsPrintedOnceBeforeOrAfterTheTable) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string before = "***WARNING*** --shm-size has no effect: it is an option of shm-map";
   const std::string after = "***WARNING*** socket-manager/read/procs:1 ran only ";
-  const std::size_t row = r.out.find("\nsocket-manager   read");
+  const std::size_t row = r.out.find("\nsocket-manager      read");
   ASSERT_NE(row, std::string::npos) << r.out;
   EXPECT_LT(r.out.find(before), row) << r.out;
   EXPECT_EQ(r.out.find(before), r.out.rfind(before)) << r.out;
@@ -420,8 +420,8 @@ TEST(Cli, RunPrintsTheTableAndWritesTheReport) {
   const CommandResult r = run_sharebench(short_run(out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(testing::os_objects_with("-" + std::to_string(r.pid) + "-"), std::vector<std::string>{});
-  EXPECT_NE(r.out.find("strategy         workload     procs batch       ops/s"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("mmap-table       read             2    16"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("strategy            workload     procs batch       ops/s  % limit"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mmap-table          read             2    16"), std::string::npos) << r.out;
   const auto report = nlohmann::json::parse(testing::read_file(out));
   EXPECT_EQ(report["context"]["json_schema_version"], 1);
   EXPECT_EQ(report["context"]["partial"], false);
@@ -436,13 +436,13 @@ TEST(Cli, RunPrintsTheTableAndWritesTheReport) {
   EXPECT_EQ(calibration["max"].get<double>(), rounds[4]);
   EXPECT_GE(calibration["cv"].get<double>(), 0);
   // Every registered strategy at procs 1 and 2, in the registry's order.
-  ASSERT_EQ(report["benchmarks"].size(), 2 * registered_strategies().size());
+  ASSERT_EQ(report["benchmarks"].size(), 2 * all_strategies().size());
   for (std::size_t i = 0; i < report["benchmarks"].size(); ++i) {
-    const std::string name(registered_strategies()[i / 2].name);
+    const std::string name(all_strategies()[i / 2]->name);
     EXPECT_EQ(report["benchmarks"][i]["name"], name + "/read/procs:" + std::to_string(i % 2 + 1));
   }
   const std::size_t mmap_table = registry_index("mmap-table");
-  ASSERT_LT(mmap_table, registered_strategies().size());
+  ASSERT_LT(mmap_table, all_strategies().size());
   const auto& cell = report["benchmarks"][2 * mmap_table + 1];
   EXPECT_EQ(cell["name"], "mmap-table/read/procs:2");
   EXPECT_EQ(cell["status"], "ok");
@@ -458,7 +458,7 @@ TEST(Cli, GoogleBenchmarkCompareReadsTwoReports) {
   const std::string a = dir.file("a.json"), b = dir.file("b.json");
   for (const std::string& out : {a, b}) {  // the shapes of every strategy's entries, not figures
     ASSERT_EQ(run_sharebench({"--strategy", "all", "--procs", "1,2", "--duration", "0.05", "--warmup", "0", "--keys",
-                              "1000", "--out", out})
+                              "1000", "--no-limits", "--out", out})
                   .exit_code,
               0);
   }
@@ -466,7 +466,7 @@ TEST(Cli, GoogleBenchmarkCompareReadsTwoReports) {
       testing::run_command({"/usr/bin/python3", "/usr/share/benchmark/compare.py", "benchmarks", a, b});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto cells = nlohmann::json::parse(testing::read_file(a))["benchmarks"];
-  ASSERT_EQ(cells.size(), 2 * registered_strategies().size());
+  ASSERT_EQ(cells.size(), 2 * all_strategies().size());
   for (const auto& cell : cells) {  // every strategy's, skipped ones included
     const std::string name = cell["name"];
     EXPECT_NE(r.out.find(name), std::string::npos) << name << "\n" << r.out;

@@ -17,10 +17,12 @@
 
 namespace sharebench::testing {
 
-// The names of the registered strategies whose capabilities `keep` accepts (all without one).
+// The names of the registered strategies whose capabilities `keep` accepts (all without one),
+// variants (socket-manager[uds]) left out.
 inline std::vector<std::string> strategy_names(bool (*keep)(const Capabilities&) = nullptr) {
   std::vector<std::string> names;
   for (const StrategyInfo& s : registered_strategies()) {
+    if (!s.variant_of.empty()) continue;  // its base runs the same code
     if (keep == nullptr || keep(s.make(StrategyOptions{})->capabilities())) names.emplace_back(s.name);
   }
   return names;

@@ -1,0 +1,51 @@
+#include "strategies/null/null_values.hpp"
+
+#include <charconv>
+
+#include "common/error.hpp"
+
+namespace sharebench {
+namespace {
+
+class NullValuesClient final : public Client {
+ public:
+  explicit NullValuesClient(const Dataset& dataset) : dataset_(dataset) {}
+
+  void execute(std::span<Op> ops) override {
+    for (Op& op : ops) {
+      if (op.kind != OpKind::get) throw Error("null-values returns values only: put and add are not supported");
+      // The harness's datasets hold key str(2i) at index i (workload.hpp); any other key is absent.
+      std::uint64_t number = 0;
+      const auto [end, ec] = std::from_chars(op.key.data(), op.key.data() + op.key.size(), number);
+      const std::uint64_t index = number / 2;
+      op.found = ec == std::errc() && end == op.key.data() + op.key.size() && number % 2 == 0 &&
+                 index < dataset_.size();
+      if (op.found) op.result.assign(dataset_.value(index));
+    }
+  }
+
+ private:
+  const Dataset& dataset_;
+};
+
+class NullValuesStrategy final : public Strategy {
+ public:
+  Capabilities capabilities() const override { return {.holds_data = true}; }
+  void prepare(const Dataset& dataset) override { dataset_ = &dataset; }
+  std::unique_ptr<Client> connect(int) override {
+    if (dataset_ == nullptr) throw Error("null-values: connect() before prepare()");
+    return std::make_unique<NullValuesClient>(*dataset_);
+  }
+  void teardown() noexcept override { dataset_ = nullptr; }
+
+ private:
+  const Dataset* dataset_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Strategy> make_null_values_strategy(const StrategyOptions&) {
+  return std::make_unique<NullValuesStrategy>();
+}
+
+}  // namespace sharebench
