@@ -463,7 +463,8 @@ CLI::Option* add_run_options(CLI::App& app, Options& o) {
   app.add_option("--read-ratio", o.read_ratio, "Fraction of ops that are gets, the rest puts (0..1; not for counter)");
   app.add_option("--dist", o.dist, "Key distribution: uniform or zipfian (theta 0.99, scrambled)");
   app.add_option("--seed", o.seed, "Seed of every random choice")->capture_default_str();
-  app.add_option("--batch", o.batch, "Ops per batch handed to a client: auto (its preferred) or 1..4096")
+  app.add_option("--batch", o.batch,
+                 "Ops per batch handed to a client: auto (its preferred; 1 in open loop) or 1..4096")
       ->capture_default_str();
   app.add_option("--latency-sample", o.latency_sample,
                  "Time one batch in N: auto (keeps clock reads under 1% of the work) or N")

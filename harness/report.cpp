@@ -131,6 +131,10 @@ json cell_json(const CellResult& c) {
       {"per_process", per_process},
       {"strategy_figures", c.strategy_figures},
   };
+  if (c.open_loop()) {
+    entry["target_ops_per_second"] = c.target_ops_per_second;
+    entry["target_met"] = c.target_met();
+  }
   if (c.status != CellStatus::ok) {
     // Google Benchmark marks a run that did not complete this way.
     entry["error_occurred"] = true;

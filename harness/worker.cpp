@@ -73,8 +73,13 @@ class Worker {
   void run() {
     pin_to(c_.cpu);  // before connect(): threads a client starts inherit the mask
     client_ = c_.strategy.connect(c_.worker);
-    const std::size_t batch = std::clamp<std::size_t>(
-        c_.settings.batch != 0 ? c_.settings.batch : client_->preferred_batch(), 1, 4096);
+    // Open loop issues one op per due time, as wrk2 schedules requests: a batch would be a
+    // burst of ops all due at once, and its latency that of the burst.
+    const bool open_loop = c_.settings.target_ops_per_second > 0;
+    const std::size_t wanted = c_.settings.batch != 0 ? c_.settings.batch
+                               : open_loop            ? 1
+                                                      : client_->preferred_batch();
+    const std::size_t batch = std::clamp<std::size_t>(wanted, 1, 4096);
     allocate(batch);
     report_.batch = static_cast<std::uint32_t>(batch);
     clock_read_ns_ = measure_clock_read_ns();

@@ -149,6 +149,28 @@ TEST_F(RunnerTest, AHungWorkerIsKilledAfterTheGracePeriod) {
   EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1) << "a child was left unreaped";
 }
 
+// Open loop hands the client one op per due time, whatever batch it prefers (shm-map: 16),
+// unless a batch is forced; closed loop gives it its preferred batch.
+TEST_F(RunnerTest, OpenLoopIssuesOneOpPerDueTimeUnlessTheBatchIsForced) {
+  const StrategyInfo& shm_map = *find_strategy("shm-map");
+  settings.duration = 50ms;
+  const CellResult closed = run(shm_map, 1);
+  ASSERT_EQ(closed.status, CellStatus::ok) << closed.reason;
+  EXPECT_EQ(closed.batch, 16u);
+  EXPECT_FALSE(closed.open_loop());
+
+  settings.target_ops_per_second = 2000;
+  const CellResult open = run(shm_map, 1);
+  ASSERT_EQ(open.status, CellStatus::ok) << open.reason;
+  EXPECT_EQ(open.batch, 1u);
+  EXPECT_EQ(open.target_ops_per_second, 2000);
+
+  settings.batch = 4;
+  const CellResult forced = run(shm_map, 1);
+  ASSERT_EQ(forced.status, CellStatus::ok) << forced.reason;
+  EXPECT_EQ(forced.batch, 4u);
+}
+
 // --latency-sample auto: two clock reads per timed batch stay within 1% of the time of the
 // batches they sample, with the fewest batches skipped that allows.
 TEST(LatencySampling, AutoKeepsClockReadsUnderOnePercentOfTheWork) {
