@@ -454,7 +454,8 @@ CLI::Option* add_run_options(CLI::App& app, Options& o) {
   app.add_option("--repetitions", o.repetitions,
                  "Times each cell runs (1..1000); above 1, _mean/_median/_stddev/_cv aggregates follow")
       ->capture_default_str();
-  app.add_flag("--aggregates-only", o.aggregates_only, "With --repetitions: report only the aggregates of each cell");
+  app.add_flag("--aggregates-only", o.aggregates_only,
+               "With --repetitions: show (table and JSON) only the aggregates of each cell");
   app.add_option("--keys", o.keys, "Keys preloaded (overrides the workload's; 1..1e9)");
   app.add_option("--value-size", o.value_size,
                  "Bytes per value (overrides the workload's; " + std::to_string(kMinValueSize) + ".." +
@@ -561,7 +562,7 @@ int run(int argc, char** argv) {
   if (*serve) return serve_command(plan, o.workloads);
   as_usage([&] { check_plan(plan, o.out); });
 
-  ConsoleReporter console(std::cout);
+  ConsoleReporter console(std::cout, o.aggregates_only);
   std::optional<JsonReporter> json;
   std::vector<Reporter*> reporters = {&console};
   if (!o.out.empty()) reporters.push_back(&json.emplace(o.out, o.aggregates_only));
