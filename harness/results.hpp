@@ -10,10 +10,10 @@
 namespace sharebench {
 
 enum class CellStatus { ok, skipped, failed };
+const char* to_string(CellStatus status);
 
 // An open-loop cell met its target if it achieved at least this fraction of it.
 inline constexpr double kTargetMetFraction = 0.95;
-const char* to_string(CellStatus status);
 
 struct LatencySummary {
   std::uint64_t p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;

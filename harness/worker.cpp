@@ -138,10 +138,12 @@ class Worker {
         client_->execute(batch);
         const std::uint64_t elapsed = now_ns() - start;
         if (measuring) report_.latency.record(elapsed, batch.size());
-        recent_ns[recent] = elapsed;
-        if (automatic && ++recent == recent_ns.size()) {
-          sample_mask = choose_latency_one_in(median(recent_ns)) - 1;
-          recent = 0;
+        if (automatic) {
+          recent_ns[recent] = elapsed;
+          if (++recent == recent_ns.size()) {
+            sample_mask = one_in_for(median(recent_ns)) - 1;
+            recent = 0;
+          }
         }
       } else {
         client_->execute(batch);
@@ -210,8 +212,8 @@ class Worker {
   }
 
   // The interval for batches that take `batch_ns`, which includes about one clock read.
-  std::uint64_t choose_latency_one_in(double batch_ns) const {
-    return sharebench::choose_latency_one_in(std::max(1.0, batch_ns - clock_read_ns_), clock_read_ns_);
+  std::uint64_t one_in_for(double batch_ns) const {
+    return choose_latency_one_in(std::max(1.0, batch_ns - clock_read_ns_), clock_read_ns_);
   }
 
   static double median(std::span<std::uint64_t> values) {
