@@ -494,7 +494,8 @@ CLI::Option* add_run_options(CLI::App& app, Options& o) {
   app.add_option("--repetitions", o.repetitions,
                  "Times each cell runs (1..1000); above 1, _mean/_median/_stddev/_cv aggregates follow")
       ->capture_default_str()->type_name("N");
-  app.add_flag("--aggregates-only", o.aggregates_only, "With --repetitions: report only the aggregates of each cell");
+  app.add_flag("--aggregates-only", o.aggregates_only,
+               "With --repetitions: show (table and JSON) only the aggregates of each cell");
   app.add_option("--keys", o.keys, "Keys preloaded (overrides the workload's, except counter's, which has none; 1..1e9)")
       ->type_name("N");
   app.add_option("--value-size", o.value_size,
@@ -505,7 +506,8 @@ CLI::Option* add_run_options(CLI::App& app, Options& o) {
       ->type_name("RATIO");
   app.add_option("--dist", o.dist, "Key distribution: uniform or zipfian (theta 0.99, scrambled)")->type_name("NAME");
   app.add_option("--seed", o.seed, "Seed of every random choice")->capture_default_str()->type_name("N");
-  app.add_option("--batch", o.batch, "Ops per batch handed to a client: auto (its preferred) or 1..4096")
+  app.add_option("--batch", o.batch,
+                 "Ops per batch handed to a client: auto (its preferred; 1 in open loop) or 1..4096")
       ->capture_default_str()->type_name("N");
   app.add_option("--latency-sample", o.latency_sample,
                  "Time one batch in N: auto (keeps clock reads under 1% of the work) or N")
@@ -642,7 +644,7 @@ int run(int argc, char** argv) {
   if (*serve) return serve_command(plan, o.workloads);
   as_usage([&] { check_plan(plan, o.out); });
 
-  ConsoleReporter console(std::cout);
+  ConsoleReporter console(std::cout, o.aggregates_only);
   std::optional<JsonReporter> json;
   std::vector<Reporter*> reporters = {&console};
   if (!o.out.empty()) reporters.push_back(&json.emplace(o.out, o.aggregates_only));

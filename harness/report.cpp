@@ -144,6 +144,10 @@ json cell_json(const CellResult& c) {
       {"per_process", per_process},
       {"strategy_figures", c.strategy_figures},
   };
+  if (c.open_loop()) {
+    entry["target_ops_per_second"] = c.target_ops_per_second;
+    entry["target_met"] = c.target_met();
+  }
   if (c.status != CellStatus::ok) {
     // Google Benchmark marks a run that did not complete this way.
     entry["error_occurred"] = true;
@@ -301,33 +305,115 @@ std::string human_ns(double ns) {
   return buffer;
 }
 
+// One line of the table, each column as text; `rep` and the service-time columns show only
+// when the table has them.
+struct ConsoleReporter::Row {
+  std::string strategy, workload, procs, rep, batch, rate, of_limit, p50, p99, p999, service_p50, service_p99,
+      mismatches, lost, status, reason;
+};
+
+namespace {
+
+std::string left(const std::string& text, std::size_t width) {
+  return text.size() >= width ? text : text + std::string(width - text.size(), ' ');
+}
+std::string right(const std::string& text, std::size_t width) {
+  return text.size() >= width ? text : std::string(width - text.size(), ' ') + text;
+}
+std::string percent_of_limit(double efficiency) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.0f%%", 100 * efficiency);
+  return buffer;
+}
+std::string percent(double fraction) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1f%%", 100 * fraction);
+  return buffer;
+}
+
+}  // namespace
+
+std::string ConsoleReporter::format(const Row& r) const {
+  std::string line = left(r.strategy, 19) + ' ' + left(r.workload, 12) + ' ' + right(r.procs, 5);
+  if (repetitions_ > 1) line += ' ' + right(r.rep, 6);
+  line += ' ' + right(r.batch, 5) + ' ' + right(r.rate, 11) + ' ' + right(r.of_limit, 8) + ' ' + right(r.p50, 10) + ' ' + right(r.p99, 10) + ' ' +
+          right(r.p999, 10);
+  if (open_loop_) line += ' ' + right(r.service_p50, 10) + ' ' + right(r.service_p99, 10);
+  line += ' ' + right(r.mismatches, 10) + ' ' + right(r.lost, 6) + "  " + r.status;
+  if (!r.reason.empty()) line += ": " + r.reason;
+  return line;
+}
+
 void ConsoleReporter::context(const RunReport& report) {
+  repetitions_ = report.repetitions;
+  open_loop_ = report.context.target_ops_per_second > 0;
   warnings(report);
-  char line[200];
-  std::snprintf(line, sizeof line, "%-19s %-12s %5s %5s %11s %8s %10s %10s %10s %10s %6s  %s", "strategy",
-                "workload", "procs", "batch", "ops/s", "% limit", "p50", "p99", "p99.9", "mismatches", "lost",
-                "status");
-  out_ << line << '\n' << std::string(std::string_view(line).size(), '-') << std::endl;
+  const Row header{"strategy", "workload", "procs", "rep", "batch", "ops/s", "% limit", "p50", "p99", "p99.9",
+                   "svc p50", "svc p99", "mismatches", "lost", "status", ""};
+  const std::string line = format(header);
+  out_ << line << '\n' << std::string(line.size(), '-') << std::endl;
 }
 
 void ConsoleReporter::cell(const CellResult& c) {
-  char line[200];
-  const bool ran = c.status != CellStatus::skipped && c.ops > 0;
-  auto latency = [&](std::uint64_t ns) { return ran ? human_ns(static_cast<double>(ns)) : "-"; };
-  char of_limit[16] = "-";
-  if (ran && c.limit_ops_per_second > 0) std::snprintf(of_limit, sizeof of_limit, "%.0f%%", 100 * c.efficiency());
-  std::snprintf(line, sizeof line, "%-19s %-12s %5d %5s %11s %8s %10s %10s %10s %10s %6s  %s", c.strategy.c_str(),
-                c.workload.c_str(), c.procs, ran ? std::to_string(c.batch).c_str() : "-",
-                ran ? human_rate(c.ops_per_second()).c_str() : "-", of_limit,
-                latency(c.latency.p50).c_str(), latency(c.latency.p99).c_str(),
-                latency(c.latency.p999).c_str(), ran ? std::to_string(c.check.mismatches).c_str() : "-",
-                ran ? std::to_string(c.check.lost_updates).c_str() : "-", to_string(c.status));
-  out_ << line;
-  if (!c.reason.empty()) out_ << ": " << c.reason;
-  out_ << std::endl;
+  if (!aggregates_only_ || repetitions_ == 1 || c.status != CellStatus::ok) {
+    const bool ran = c.status != CellStatus::skipped && c.ops > 0;
+    auto shown = [&](const std::string& text) { return ran ? text : "-"; };
+    auto latency = [&](std::uint64_t ns) { return shown(human_ns(static_cast<double>(ns))); };
+    out_ << format(Row{c.strategy, c.workload, std::to_string(c.procs), std::to_string(c.repetition),
+                       shown(std::to_string(c.batch)), shown(human_rate(c.ops_per_second())),
+                       ran && c.limit_ops_per_second > 0 ? percent_of_limit(c.efficiency()) : "-", latency(c.latency.p50),
+                       latency(c.latency.p99), latency(c.latency.p999), latency(c.service_time.p50),
+                       latency(c.service_time.p99), shown(std::to_string(c.check.mismatches)),
+                       shown(std::to_string(c.check.lost_updates)), to_string(c.status), c.reason})
+         << std::endl;
+  }
+  if (repetitions_ == 1) return;
+  repetitions_of_cell_.push_back(c);
+  // A skipped cell is not repeated: the reason is the same every time.
+  if (c.repetition + 1 == repetitions_ || c.status == CellStatus::skipped) print_aggregates();
 }
 
-void ConsoleReporter::finish(const RunReport& report) { warnings(report); }
+// The mean, median, stddev and cv rows of the cell whose repetitions were just shown, over
+// those that ran ok (as the JSON report's aggregate entries); none if no repetition did.
+void ConsoleReporter::print_aggregates() {
+  const std::vector<CellAggregates> all = aggregate_repetitions(repetitions_of_cell_);
+  const CellAggregates& a = all.front();
+  if (a.ok > 0) {
+    std::vector<double> service_p50, service_p99;
+    const CellResult* ok = nullptr;  // the cell's figures that do not vary: names, batch
+    for (const CellResult& c : repetitions_of_cell_) {
+      if (c.status != CellStatus::ok) continue;
+      ok = &c;
+      service_p50.push_back(static_cast<double>(c.service_time.p50));
+      service_p99.push_back(static_cast<double>(c.service_time.p99));
+    }
+    const Aggregate service[] = {aggregate(service_p50), aggregate(service_p99)};
+    const std::string status = a.ok == a.count ? "ok" : std::to_string(a.ok) + "/" + std::to_string(a.count) + " ok";
+    for (const char* name : {"mean", "median", "stddev", "cv"}) {
+      const std::string n = name;
+      auto pick = [&](const Aggregate& of) {
+        return n == "mean" ? of.mean : n == "median" ? of.median : n == "stddev" ? of.stddev : of.cv;
+      };
+      auto rate = [&](const Aggregate& of) { return n == "cv" ? percent(of.cv) : human_rate(pick(of)); };
+      auto latency = [&](const Aggregate& of) { return n == "cv" ? percent(of.cv) : human_ns(pick(of)); };
+      // Repetitions share the run's one measurement of the limit.
+      auto limit_share = [&](const Aggregate& of) {
+        const bool central = n == "mean" || n == "median";
+        return central && ok->limit_ops_per_second > 0 ? percent_of_limit(pick(of) / ok->limit_ops_per_second) : "-";
+      };
+      out_ << format(Row{ok->strategy, ok->workload, std::to_string(ok->procs), n, std::to_string(ok->batch),
+                         rate(a.items_per_second), limit_share(a.items_per_second), latency(a.latency_p50), latency(a.latency_p99),
+                         latency(a.latency_p999), latency(service[0]), latency(service[1]), "-", "-", status, ""})
+           << std::endl;
+    }
+  }
+  repetitions_of_cell_.clear();
+}
+
+void ConsoleReporter::finish(const RunReport& report) {
+  if (!repetitions_of_cell_.empty()) print_aggregates();  // an interrupted run's last cell
+  warnings(report);
+}
 
 // The report's warnings this table has not shown yet (the list only grows).
 void ConsoleReporter::warnings(const RunReport& report) {

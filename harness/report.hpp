@@ -41,18 +41,31 @@ class Reporter {
   virtual void finish(const RunReport& report) = 0;
 };
 
-// The table on a stream: the warnings, a header, a row per cell, the warnings the cells added.
+// The table on a stream: the warnings known before the first cell, a header, a row per cell
+// as it finishes, then the warnings about the cells. With repetitions, each row carries its
+// repetition index (column `rep`) and each cell's repetitions are followed by its mean,
+// median, stddev and cv rows; in open loop, service-time columns follow the latency ones.
 class ConsoleReporter final : public Reporter {
  public:
-  explicit ConsoleReporter(std::ostream& out) : out_(out) {}
+  // aggregates_only: with repetitions, a cell's aggregate rows without the rows of its
+  // repetitions, except those that did not run ok (their reason must show).
+  explicit ConsoleReporter(std::ostream& out, bool aggregates_only = false)
+      : out_(out), aggregates_only_(aggregates_only) {}
   void context(const RunReport& report) override;
   void cell(const CellResult& cell) override;
   void finish(const RunReport& report) override;
 
  private:
+  struct Row;
+  std::string format(const Row& row) const;
+  void print_aggregates();
   void warnings(const RunReport& report);
 
   std::ostream& out_;
+  const bool aggregates_only_;
+  int repetitions_ = 1;
+  bool open_loop_ = false;
+  std::vector<CellResult> repetitions_of_cell_;  // of the cell being run, until its aggregates show
   std::size_t warnings_shown_ = 0;
 };
 

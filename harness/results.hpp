@@ -12,6 +12,9 @@ namespace sharebench {
 enum class CellStatus { ok, skipped, failed };
 const char* to_string(CellStatus status);
 
+// An open-loop cell met its target if it achieved at least this fraction of it.
+inline constexpr double kTargetMetFraction = 0.95;
+
 struct LatencySummary {
   std::uint64_t p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
   double mean = 0;
@@ -47,6 +50,7 @@ struct CellResult {
   std::uint64_t ops = 0, gets = 0, puts = 0, adds = 0;
   double cpu_seconds = 0;  // all workers
   std::size_t batch = 0;
+  double target_ops_per_second = 0;  // open loop, all workers together; 0 in closed loop
   std::uint64_t clock_cost_ns = 0;
   LatencySummary latency;  // open loop: from each batch's intended start
   LatencySummary service_time;  // from each batch's actual start (= latency in closed loop)
@@ -68,6 +72,11 @@ struct CellResult {
   // The fraction of its limit the cell reached; 0 without a limit.
   double efficiency() const { return limit_ops_per_second > 0 ? ops_per_second() / limit_ops_per_second : 0; }
   double cpu_ns_per_op() const { return ops > 0 ? cpu_seconds * 1e9 / static_cast<double>(ops) : 0; }
+  bool open_loop() const { return target_ops_per_second > 0; }
+  // Open loop: the cell ran ok and kept up with its schedule (within 5%).
+  bool target_met() const {
+    return status == CellStatus::ok && ops_per_second() >= kTargetMetFraction * target_ops_per_second;
+  }
 };
 
 }  // namespace sharebench

@@ -382,6 +382,7 @@ CellResult run_cell(const CellSpec& cell, const RunSettings& settings) {
   result.workload = cell.workload->name;
   result.procs = cell.procs;
   result.repetition = cell.repetition;
+  result.target_ops_per_second = settings.target_ops_per_second;
   auto fail = [&](std::string reason) {
     result.status = CellStatus::failed;
     result.reason = std::move(reason);

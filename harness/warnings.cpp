@@ -47,6 +47,15 @@ std::vector<std::string> result_warnings(const RunReport& report) {
     }
   }
   for (const CellResult& cell : report.cells) {
+    // An open loop that falls behind measures a queue, not the strategy at the target rate.
+    if (cell.status == CellStatus::ok && cell.open_loop() && !cell.target_met()) {
+      const std::string repetition =
+          report.repetitions > 1 ? " (repetition " + std::to_string(cell.repetition) + ")" : "";
+      warnings.push_back(cell.strategy + "/" + cell.workload + "/procs:" + std::to_string(cell.procs) + repetition +
+                         " fell behind its open-loop target: " + human_rate(cell.ops_per_second()) + " ops/s of " +
+                         human_rate(cell.target_ops_per_second) +
+                         " ops/s targeted (more than 5% short); its latency includes the queue that built up");
+    }
     if (cell.status == CellStatus::ok && cell.ops < 10'000) {
       warnings.push_back(cell.strategy + "/" + cell.workload + "/procs:" + std::to_string(cell.procs) + " ran only " +
                          std::to_string(cell.ops) + " ops (< 10000): too few for stable figures; raise --duration");

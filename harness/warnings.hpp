@@ -15,7 +15,8 @@ namespace sharebench {
 std::vector<std::string> start_warnings(const RunContext& context, std::span<const int> procs,
                                         std::span<const std::string> input);
 
-// After the cells: cells whose repetitions vary, cells too short for stable figures.
+// After the cells: cells whose repetitions vary, open-loop cells that fell behind their target,
+// cells too short for stable figures.
 std::vector<std::string> result_warnings(const RunReport& report);
 
 }  // namespace sharebench

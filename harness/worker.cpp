@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cmath>
 #include <ctime>
 #include <exception>
 #include <string>
@@ -27,21 +28,24 @@ std::uint64_t clock_ns(clockid_t clock) {
 }
 std::uint64_t now_ns() { return clock_ns(CLOCK_MONOTONIC); }
 
-// What one pair of clock reads costs here, so the sampling rate can keep timing cheap.
-std::uint64_t measure_clock_cost() {
+// What one clock read costs here, so the sampling rate can keep timing cheap.
+double measure_clock_read_ns() {
   constexpr int kReads = 2000;
   const std::uint64_t start = now_ns();
   std::uint64_t sink = 0;
   for (int i = 0; i < kReads; ++i) sink += now_ns();
   const std::uint64_t end = now_ns();
   asm volatile("" : : "r"(sink));
-  return std::max<std::uint64_t>(1, 2 * (end - start) / kReads);
+  return std::max(1.0, static_cast<double>(end - start) / kReads);
 }
 
-// Batches timed before choosing the sampling rate; never recorded.
-constexpr std::uint64_t kCalibrationBatches = 64;
-// Automatic sampling keeps clock reads under 1% of the work they time.
-constexpr double kTimingBudget = 0.01;
+// Automatic sampling times every batch at first, then re-chooses its rate from the median
+// of every kSamplesPerChoice timed batches: the first batches of a cell pay for cold caches
+// and page faults (a choice made once, from them, timed every batch of mmap-table), and a
+// median ignores the batches a preemption stretched.
+constexpr std::size_t kSamplesPerChoice = 64;
+// The sampling interval's cap: a run still times enough batches for its percentiles.
+constexpr std::uint64_t kMaxLatencyOneIn = 4096;
 
 void wait_for_phase(const ControlBlock& control, Phase at_least, pid_t coordinator) {
   for (;;) {
@@ -69,11 +73,17 @@ class Worker {
   void run() {
     pin_to(c_.cpu);  // before connect(): threads a client starts inherit the mask
     client_ = c_.strategy.connect(c_.worker);
-    const std::size_t batch = std::clamp<std::size_t>(
-        c_.settings.batch != 0 ? c_.settings.batch : client_->preferred_batch(), 1, 4096);
+    // Open loop issues one op per due time, as wrk2 schedules requests: a batch would be a
+    // burst of ops all due at once, and its latency that of the burst.
+    const bool open_loop = c_.settings.target_ops_per_second > 0;
+    const std::size_t wanted = c_.settings.batch != 0 ? c_.settings.batch
+                               : open_loop            ? 1
+                                                      : client_->preferred_batch();
+    const std::size_t batch = std::clamp<std::size_t>(wanted, 1, 4096);
     allocate(batch);
     report_.batch = static_cast<std::uint32_t>(batch);
-    report_.clock_cost_ns = measure_clock_cost();
+    clock_read_ns_ = measure_clock_read_ns();
+    report_.clock_cost_ns = static_cast<std::uint64_t>(std::llround(2 * clock_read_ns_));
 
     ControlBlock& control = c_.area.control();
     report_.state.store(ReportState::ready, std::memory_order_release);
@@ -109,14 +119,13 @@ class Worker {
   void measured_loop(const ControlBlock& control) {
     if (c_.settings.target_ops_per_second > 0) return open_loop(control);
     const std::span<Op> batch(ops_);
-    std::uint64_t sample_mask = c_.settings.latency_one_in == 0
-                                    ? 0
-                                    : std::bit_ceil(c_.settings.latency_one_in) - 1;
-    std::uint64_t calibration_ns = 0;
-    std::uint64_t batches = 0;
+    const bool automatic = c_.settings.latency_one_in == 0;
+    std::uint64_t sample_mask = automatic ? 0 : std::bit_ceil(c_.settings.latency_one_in) - 1;
+    std::array<std::uint64_t, kSamplesPerChoice> recent_ns{};  // automatic: the last timed batches
+    std::size_t recent = 0;
     std::uint64_t cpu_start = 0;
     bool measuring = false;
-    for (;; ++batches) {
+    for (std::uint64_t batches = 0;; ++batches) {
       const Phase phase = control.phase.load(std::memory_order_acquire);
       if (phase >= Phase::stop) break;
       if (phase == Phase::measure && !measuring) {
@@ -124,18 +133,17 @@ class Worker {
         cpu_start = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
       }
       fill_batch();
-      const bool calibrating = c_.settings.latency_one_in == 0 && batches < kCalibrationBatches;
-      if (calibrating || (batches & sample_mask) == 0) {
+      if ((batches & sample_mask) == 0) {
         const std::uint64_t start = now_ns();
         client_->execute(batch);
         const std::uint64_t elapsed = now_ns() - start;
-        if (calibrating) {
-          calibration_ns += elapsed;
-          if (batches + 1 == kCalibrationBatches) {
-            sample_mask = choose_sample_mask(calibration_ns / kCalibrationBatches);
+        if (measuring) report_.latency.record(elapsed, batch.size());
+        if (automatic) {
+          recent_ns[recent] = elapsed;
+          if (++recent == recent_ns.size()) {
+            sample_mask = one_in_for(median(recent_ns)) - 1;
+            recent = 0;
           }
-        } else if (measuring) {
-          report_.latency.record(elapsed, batch.size());
         }
       } else {
         client_->execute(batch);
@@ -203,12 +211,15 @@ class Worker {
     report_.adds = kind_counts_[static_cast<std::size_t>(OpKind::add)];
   }
 
-  // The smallest power-of-two sampling interval that keeps clock reads within budget.
-  std::uint64_t choose_sample_mask(std::uint64_t batch_ns) const {
-    const double wanted = static_cast<double>(report_.clock_cost_ns) /
-                          (kTimingBudget * static_cast<double>(std::max<std::uint64_t>(batch_ns, 1)));
-    const auto one_in = std::bit_ceil(static_cast<std::uint64_t>(std::clamp(wanted, 1.0, 4096.0)));
-    return one_in - 1;
+  // The interval for batches that take `batch_ns`, which includes about one clock read.
+  std::uint64_t one_in_for(double batch_ns) const {
+    return choose_latency_one_in(std::max(1.0, batch_ns - clock_read_ns_), clock_read_ns_);
+  }
+
+  static double median(std::span<std::uint64_t> values) {
+    const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
+    std::nth_element(values.begin(), middle, values.end());
+    return static_cast<double>(*middle);
   }
 
   void fill_batch() {
@@ -289,6 +300,7 @@ class Worker {
   std::span<const PlannedOp> schedule_;
   std::size_t position_;
   const bool check_reads_;
+  double clock_read_ns_ = 1;
   std::span<std::uint64_t> last_written_;
   std::unique_ptr<Client> client_;
   std::vector<Op> ops_;
@@ -394,6 +406,12 @@ int report_failures(char (&error)[kMessageSize], std::atomic<ReportState>& state
 }
 
 }  // namespace
+
+std::uint32_t choose_latency_one_in(double batch_ns, double clock_read_ns) {
+  const double wanted = 2 * clock_read_ns / (kTimingBudget * std::max(batch_ns, 1.0));
+  const double capped = std::clamp(std::ceil(wanted), 1.0, static_cast<double>(kMaxLatencyOneIn));
+  return static_cast<std::uint32_t>(std::bit_ceil(static_cast<std::uint64_t>(capped)));
+}
 
 int worker_process_main(const ProcessContext& context) {
   WorkerReport& report = context.area.worker(context.worker);

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <string_view>
 
 #include "harness/settings.hpp"
@@ -29,6 +30,13 @@ struct ProcessContext {
 
 int worker_process_main(const ProcessContext& context);
 int checker_process_main(const ProcessContext& context);
+
+// Automatic latency sampling (--latency-sample auto) keeps clock reads under this fraction of
+// the measured time.
+inline constexpr double kTimingBudget = 0.01;
+// Timing one batch in one_in costs two clock reads per one_in batches. Returns the smallest
+// power of two one_in (capped at 4096) with 2 * clock_read_ns <= kTimingBudget * one_in * batch_ns.
+std::uint32_t choose_latency_one_in(double batch_ns, double clock_read_ns);
 
 // Copies `text` into a fixed-size report field, truncated and NUL-terminated.
 template <std::size_t N>

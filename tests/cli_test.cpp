@@ -491,6 +491,117 @@ TEST(Cli, CompareRunsItsUTestOnReportsWithRepetitions) {
   EXPECT_NE(r.out.find("null/read/procs:1_median"), std::string::npos);
 }
 
+// The table rows of `strategy`, each split into its columns.
+std::vector<std::vector<std::string>> table_rows(const std::string& out, const std::string& strategy) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(strategy + " ", 0) != 0) continue;
+    std::istringstream words(line);
+    std::vector<std::string>& row = rows.emplace_back();
+    for (std::string word; words >> word;) row.push_back(word);
+  }
+  return rows;
+}
+
+// Column `rep` of each row: where a table with repetitions has it (after procs).
+std::vector<std::string> rep_column(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::string> reps;
+  for (const auto& row : rows) reps.push_back(row.size() > 3 ? row[3] : "");
+  return reps;
+}
+
+std::vector<std::string> repeated_null_run(std::vector<std::string> extra) {
+  std::vector<std::string> args = {"--strategy", "null", "--repetitions", "3", "--duration", "0.05",
+                                   "--warmup",   "0",    "--keys",        "1000"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+TEST(Cli, RepetitionRowsCarryTheirIndexAndTheAggregatesFollow) {
+  const CommandResult r = run_sharebench(repeated_null_run({}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("strategy         workload     procs    rep batch       ops/s"), std::string::npos) << r.out;
+  const auto rows = table_rows(r.out, "null");
+  EXPECT_EQ(rep_column(rows), (std::vector<std::string>{"0", "1", "2", "mean", "median", "stddev", "cv"})) << r.out;
+  for (const auto& row : rows) {
+    ASSERT_GE(row.size(), 4u) << r.out;
+    EXPECT_EQ(row[1], "read");
+    EXPECT_EQ(row.back(), "ok") << r.out;
+  }
+  ASSERT_EQ(rows.size(), 7u);
+  EXPECT_EQ(rows[6][5].back(), '%') << "cv is a percentage: " << r.out;
+}
+
+TEST(Cli, AggregatesOnlyShowsOnlyTheAggregateRowsOnTheConsole) {
+  ScratchDir dir;
+  const std::string out = dir.file("run.json");
+  const CommandResult r = run_sharebench(repeated_null_run({"--aggregates-only", "--out", out}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(rep_column(table_rows(r.out, "null")), (std::vector<std::string>{"mean", "median", "stddev", "cv"}))
+      << r.out;
+  const auto benchmarks = nlohmann::json::parse(testing::read_file(out))["benchmarks"];
+  ASSERT_EQ(benchmarks.size(), 4u);
+  for (const auto& entry : benchmarks) EXPECT_EQ(entry["run_type"], "aggregate");
+}
+
+// A run of `strategy` in open loop at `target` ops/s: its output and its report.
+struct OpenLoopRun {
+  CommandResult result;
+  nlohmann::json report;
+};
+OpenLoopRun open_loop_run(const ScratchDir& dir, const std::string& strategy, const std::string& target,
+                          const std::string& duration) {
+  const std::string out = dir.file("open.json");
+  OpenLoopRun run;
+  run.result = run_sharebench({"--strategy", strategy, "--target", target, "--duration", duration, "--warmup", "0.1",
+                               "--keys", "1000", "--out", out});
+  if (run.result.exit_code == 0) run.report = nlohmann::json::parse(testing::read_file(out));
+  return run;
+}
+
+// No machine does 10 billion ops/s: the cell says so, and a warning after the table names it
+// and both rates. The console shows the service time beside the corrected latency.
+TEST(Cli, AnOpenLoopThatFallsBehindItsTargetIsReportedAndWarnedAbout) {
+  ScratchDir dir;
+  const OpenLoopRun run = open_loop_run(dir, "null", "1e10", "0.1");
+  const CommandResult& r = run.result;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("p99.9    svc p50    svc p99 mismatches"), std::string::npos) << r.out;
+  const auto& cell = run.report["benchmarks"][0];
+  EXPECT_EQ(cell["target_ops_per_second"], 1e10);
+  EXPECT_EQ(cell["target_met"], false);
+  EXPECT_EQ(cell["status"], "ok");
+  const std::string warning = "null/read/procs:1 fell behind its open-loop target: ";
+  const std::size_t row = r.out.find("\nnull             read");
+  ASSERT_NE(row, std::string::npos) << r.out;
+  const std::size_t at = r.out.find("***WARNING*** " + warning, row);
+  ASSERT_NE(at, std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" ops/s of 10.00 G ops/s targeted (more than 5% short)", at), std::string::npos) << r.out;
+  const auto warnings = run.report["context"]["warnings"];
+  EXPECT_TRUE(std::any_of(warnings.begin(), warnings.end(),
+                          [&](const nlohmann::json& w) { return w.get<std::string>().rfind(warning, 0) == 0; }))
+      << warnings;
+}
+
+// 1000 ops/s is nothing for shm-map, on any machine: the target is met, with one op per due
+// time although shm-map asks for batches of 16.
+TEST(Cli, AnOpenLoopThatKeepsUpMeetsItsTargetOneOpAtATime) {
+  ScratchDir dir;
+  const OpenLoopRun run = open_loop_run(dir, "shm-map", "1000", "0.5");
+  const CommandResult& r = run.result;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto& cell = run.report["benchmarks"][0];
+  EXPECT_EQ(cell["target_ops_per_second"], 1000);
+  EXPECT_EQ(cell["target_met"], true) << cell["items_per_second"];
+  EXPECT_EQ(cell["batch"], 1);
+  EXPECT_EQ(run.report["context"]["settings"]["batch"], "auto");
+  EXPECT_EQ(r.out.find("fell behind"), std::string::npos) << r.out;
+  const auto rows = table_rows(r.out, "shm-map");
+  ASSERT_EQ(rows.size(), 1u) << r.out;
+  EXPECT_EQ(rows[0][3], "1") << "batch: " << r.out;
+}
+
 // The CPU time (user + system, in clock ticks) each child of `parent` has used so far.
 std::vector<long> cpu_ticks_of_children(pid_t parent) {
   std::vector<long> ticks;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <cstring>
 #include <new>
@@ -16,6 +17,7 @@
 #include "common/error.hpp"
 #include "common/os.hpp"
 #include "harness/runner.hpp"
+#include "harness/worker.hpp"
 #include "tests/test_cell.hpp"
 #include "tests/test_strategies.hpp"
 #include "tests/test_support.hpp"
@@ -145,6 +147,93 @@ TEST_F(RunnerTest, AHungWorkerIsKilledAfterTheGracePeriod) {
   EXPECT_GE(elapsed, settings.duration + settings.stop_grace) << "killed before its grace period was over";
   EXPECT_LT(elapsed, 20s) << "a hung worker hung the runner";
   EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1) << "a child was left unreaped";
+}
+
+// Open loop hands the client one op per due time, whatever batch it prefers (shm-map: 16),
+// unless a batch is forced; closed loop gives it its preferred batch.
+TEST_F(RunnerTest, OpenLoopIssuesOneOpPerDueTimeUnlessTheBatchIsForced) {
+  const StrategyInfo& shm_map = *find_strategy("shm-map");
+  settings.duration = 50ms;
+  const CellResult closed = run(shm_map, 1);
+  ASSERT_EQ(closed.status, CellStatus::ok) << closed.reason;
+  EXPECT_EQ(closed.batch, 16u);
+  EXPECT_FALSE(closed.open_loop());
+
+  settings.target_ops_per_second = 2000;
+  const CellResult open = run(shm_map, 1);
+  ASSERT_EQ(open.status, CellStatus::ok) << open.reason;
+  EXPECT_EQ(open.batch, 1u);
+  EXPECT_EQ(open.target_ops_per_second, 2000);
+
+  settings.batch = 4;
+  const CellResult forced = run(shm_map, 1);
+  ASSERT_EQ(forced.status, CellStatus::ok) << forced.reason;
+  EXPECT_EQ(forced.batch, 4u);
+}
+
+// --latency-sample auto: two clock reads per timed batch stay within 1% of the time of the
+// batches they sample, with the fewest batches skipped that allows.
+TEST(LatencySampling, AutoKeepsClockReadsUnderOnePercentOfTheWork) {
+  struct Case {
+    double batch_ns, clock_read_ns;
+    std::uint32_t one_in;
+  };
+  const Case cases[] = {
+      {1100, 100, 32},  // mmap-table's batch of 16 where a clock read costs 100 ns: 200 / 11 = 18.2 -> 32
+      {1100, 50, 16},   // 9.1 -> 16
+      {1100, 25, 8},    // 4.5 -> 8: rounding down to 4 would spend 1.1%
+      {1250, 50, 8},    // exactly 8: the two reads are 1% of 8 batches, which is within budget
+      {20'000, 100, 1},  // 1 -> 1: a round trip of 20 us is timed every time
+      {200'000, 100, 1},
+      {30, 25, 256},     // null at batch 1: 166.7 -> 256
+      {5, 50, 2048},     // 2000 -> 2048
+  };
+  for (const Case& c : cases) {
+    const std::uint32_t one_in = choose_latency_one_in(c.batch_ns, c.clock_read_ns);
+    SCOPED_TRACE("batch " + std::to_string(c.batch_ns) + " ns, clock read " + std::to_string(c.clock_read_ns) + " ns");
+    EXPECT_EQ(one_in, c.one_in);
+    EXPECT_TRUE(std::has_single_bit(one_in));
+    EXPECT_LE(2 * c.clock_read_ns / (one_in * c.batch_ns), kTimingBudget);
+    // The smallest such power of two: half of it would overspend.
+    if (one_in > 1) {
+      EXPECT_GT(2 * c.clock_read_ns / (one_in / 2 * c.batch_ns), kTimingBudget);
+    }
+  }
+  // A batch too short for even one sample in 4096 is still timed, one in 4096.
+  EXPECT_EQ(choose_latency_one_in(1, 100), 4096u);
+  EXPECT_EQ(choose_latency_one_in(0, 100), 4096u);
+}
+
+// Its first 100 batches take 1 ms each (a cold table faulting its pages in), the rest nothing.
+class ColdStartStrategy final : public Strategy {
+ public:
+  Capabilities capabilities() const override { return {.holds_data = false}; }
+  void prepare(const Dataset&) override {}
+  std::unique_ptr<Client> connect(int) override {
+    struct Cold final : Client {
+      int batches = 0;
+      void execute(std::span<Op>) override {
+        if (++batches <= 100) std::this_thread::sleep_for(1ms);
+      }
+    };
+    return std::make_unique<Cold>();
+  }
+  void teardown() noexcept override {}
+};
+
+// The sampling rate follows the batches of the window, not those of a cold start: a rate
+// chosen once from the first batches timed every batch of mmap-table and shm-map.
+TEST_F(RunnerTest, AutoSamplingRecoversFromSlowFirstBatches) {
+  const StrategyInfo cold{"cold", "test", [](const StrategyOptions&) -> std::unique_ptr<Strategy> {
+                            return std::make_unique<ColdStartStrategy>();
+                          }};
+  const CellResult r = run(cold, 1);
+  ASSERT_EQ(r.status, CellStatus::ok) << r.reason;
+  // An empty batch takes nanoseconds: timing each within 1% would need it to last 200 clock
+  // reads, and the median of 64 ignores the few a preemption stretches.
+  ASSERT_EQ(r.per_process.size(), 1u);
+  EXPECT_GT(r.per_process[0].latency_one_in, 1u);
+  EXPECT_LT(r.latency.timed_ops, r.ops);
 }
 
 TEST_F(RunnerTest, ImmutableStrategyOnAWriteWorkloadIsSkippedWithTheReason) {

@@ -36,6 +36,8 @@ struct Documented {
   // Rows marked "where the machine exposes it": a machine that hides them (a VM without
   // sysfs cache directories) writes a report without them.
   std::set<std::string> machine_dependent;
+  // Rows marked "open loop only": in the entries of a run with --target, in no other.
+  std::set<std::string> open_loop_only;
 };
 
 Documented documented_fields() {
@@ -47,6 +49,7 @@ Documented documented_fields() {
     if ((*it)[2].str().find("*where the machine exposes it*") != std::string::npos) {
       d.machine_dependent.insert((*it)[1]);
     }
+    if ((*it)[2].str().find("*open loop only*") != std::string::npos) d.open_loop_only.insert((*it)[1]);
   }
   return d;
 }
@@ -72,11 +75,34 @@ TEST(Schema, AReportHasEveryDocumentedFieldAndNoOther) {
   }
   for (const std::string& field : documented.fields) {
     if (documented.machine_dependent.count(field) != 0) continue;
+    if (documented.open_loop_only.count(field) != 0) {
+      EXPECT_EQ(present.count(field), 0u) << "open-loop field in a closed-loop report: " << field;
+      continue;
+    }
     // A documented container (`context.caches`) is present if any field below it is.
     const bool found = std::any_of(present.begin(), present.end(), [&](const std::string& p) {
       return p == field || p.rfind(field + ".", 0) == 0 || p.rfind(field + "[]", 0) == 0;
     });
     EXPECT_TRUE(found) << "documented field missing from the report: " << field;
+  }
+}
+
+TEST(Schema, AnOpenLoopReportHasTheOpenLoopFields) {
+  testing::ScratchDir dir;
+  const std::string out = dir.file("report.json");
+  const auto r = testing::run_sharebench({"--strategy", "null", "--target", "1000", "--keys", "1000", "--duration",
+                                          "0.05", "--warmup", "0", "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::set<std::string> present;
+  collect(json::parse(testing::read_file(out)), "", present);
+  const Documented documented = documented_fields();
+  EXPECT_EQ(documented.open_loop_only,
+            (std::set<std::string>{"benchmarks[].target_ops_per_second", "benchmarks[].target_met"}));
+  for (const std::string& field : documented.open_loop_only) {
+    EXPECT_EQ(present.count(field), 1u) << "documented open-loop field missing from the report: " << field;
+  }
+  for (const std::string& field : present) {
+    EXPECT_EQ(documented.fields.count(field), 1u) << "undocumented field in the report: " << field;
   }
 }
 
