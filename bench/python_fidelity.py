@@ -47,6 +47,11 @@ def main():
     parser.add_argument("--seconds", type=float, default=1.0)
     args = parser.parse_args()
 
+    # One CPU for both sides, and every process either starts (a Manager's server, a Queue's
+    # owner): vCPUs of a shared VM differ in speed from moment to moment, a 2x swing here.
+    cpu = max(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    print("both sides on CPU %d" % cpu)
     ratios, bridge_shares = {}, []
     for r in range(args.rounds):
         print("== round %d" % (r + 1))
