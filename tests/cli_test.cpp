@@ -521,7 +521,7 @@ std::vector<std::string> repeated_null_run(std::vector<std::string> extra) {
 TEST(Cli, RepetitionRowsCarryTheirIndexAndTheAggregatesFollow) {
   const CommandResult r = run_sharebench(repeated_null_run({}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("strategy         workload     procs    rep batch       ops/s"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("strategy            workload     procs    rep batch       ops/s  % limit"), std::string::npos) << r.out;
   const auto rows = table_rows(r.out, "null");
   EXPECT_EQ(rep_column(rows), (std::vector<std::string>{"0", "1", "2", "mean", "median", "stddev", "cv"})) << r.out;
   for (const auto& row : rows) {
@@ -573,7 +573,7 @@ TEST(Cli, AnOpenLoopThatFallsBehindItsTargetIsReportedAndWarnedAbout) {
   EXPECT_EQ(cell["target_met"], false);
   EXPECT_EQ(cell["status"], "ok");
   const std::string warning = "null/read/procs:1 fell behind its open-loop target: ";
-  const std::size_t row = r.out.find("\nnull             read");
+  const std::size_t row = r.out.find("\nnull                read");
   ASSERT_NE(row, std::string::npos) << r.out;
   const std::size_t at = r.out.find("***WARNING*** " + warning, row);
   ASSERT_NE(at, std::string::npos) << r.out;

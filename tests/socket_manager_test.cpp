@@ -354,8 +354,8 @@ TEST(Serve, ARunUsesAServerStartedApartOnLoopback) {
   const auto counter = testing::run_sharebench({"--strategy", "socket-manager", "--connect", endpoint, "--workload",
                                                 "counter", "--keys", "3000", "--duration", "0.1"});
   EXPECT_EQ(counter.exit_code, 1);
-  EXPECT_NE(counter.out.find("holds another dataset (this cell's vs the server's: workload counter vs mixed; "
-                             "counters 16 vs 0)"),
+  EXPECT_NE(counter.out.find("holds another dataset (this cell's vs the server's: workload counter vs mixed; keys 0 vs 3000; "
+                             "value size 0 vs 32; counters 16 vs 0)"),
             std::string::npos)
       << counter.out;
 
