@@ -195,6 +195,16 @@ void add_differences(std::vector<std::string>& out, const json& base, const json
   }
 }
 
+// A workload's parameters that change what its ops do: the key count and value size of a
+// workload that never gets or puts (counter, which only adds to its counters) are not.
+std::function<bool(const std::string&)> measured_parameters(const json& base, const json& candidate) {
+  auto touches_data = [](const json& w) {
+    return !w.contains("get_ratio") || w["get_ratio"] != 0 || w.value("put_ratio", 0.0) > 0;
+  };
+  const bool data = touches_data(base) || touches_data(candidate);
+  return [data](const std::string& key) { return data || (key != "keys" && key != "value_size"); };
+}
+
 std::vector<std::string> cell_differences(const MeasuredSettings& base, const MeasuredSettings& candidate,
                                           const Samples& b, const Samples& a) {
   std::vector<std::string> out;
@@ -203,7 +213,9 @@ std::vector<std::string> cell_differences(const MeasuredSettings& base, const Me
   add_differences(out, base.options, candidate.options,
                   [&](const std::string& option) { return MeasuredSettings::applies(option, b.strategy); });
   const auto wb = base.workloads.find(b.workload), wa = candidate.workloads.find(a.workload);
-  if (wb != base.workloads.end() && wa != candidate.workloads.end()) add_differences(out, wb->second, wa->second, all);
+  if (wb != base.workloads.end() && wa != candidate.workloads.end()) {
+    add_differences(out, wb->second, wa->second, measured_parameters(wb->second, wa->second));
+  }
   // The batch the cell ran with, where both say; --batch auto resolves per strategy.
   if (!b.batch.is_null() && !a.batch.is_null()) {
     if (b.batch != a.batch) out.push_back(difference("batch", b.batch, a.batch));
@@ -234,7 +246,7 @@ std::vector<std::string> run_differences(const MeasuredSettings& base, const Mea
     if (wa == candidate.workloads.end()) continue;
     ++common;
     std::vector<std::string> differences;
-    add_differences(differences, wb, wa->second, all);
+    add_differences(differences, wb, wa->second, measured_parameters(wb, wa->second));
     for (const std::string& d : differences) workloads_by_difference[d].push_back(name);
   }
   for (const auto& [d, names] : workloads_by_difference) {

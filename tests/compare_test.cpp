@@ -248,6 +248,29 @@ TEST(CompareSettings, WhatDoesNotChangeTheMeasurementIsNotJudged) {
   for (const CellComparison& x : same.cells) EXPECT_EQ(x.verdict, Verdict::same) << x.name;
 }
 
+// counter only adds to its counters: the keys and value size of data it never touches are
+// not what its cells measure (an older build preloaded --keys there too).
+TEST(CompareSettings, KeysOfAWorkloadThatNeverReadsThemAreNotJudged) {
+  auto counter_report = [](std::uint64_t keys) {
+    json r = full_report(100);
+    r["context"]["settings"]["workloads"] = {{{"name", "counter"}, {"keys", keys}, {"value_size", 32},
+                                              {"get_ratio", 0.0}, {"put_ratio", 0.0}, {"add_ratio", 1.0},
+                                              {"counter_keys", 16}}};
+    for (json& b : r["benchmarks"]) {
+      b["workload"] = "counter";
+      b["name"] = b["strategy"].get<std::string>() + "/counter/procs:1";
+    }
+    return r;
+  };
+  const Comparison c = compare_reports(counter_report(100000), counter_report(0), {});
+  EXPECT_TRUE(c.settings_differ.empty());
+  for (const CellComparison& x : c.cells) EXPECT_EQ(x.verdict, Verdict::same) << x.name;
+  json more_counters = counter_report(0);
+  more_counters["context"]["settings"]["workloads"][0]["counter_keys"] = 4;
+  EXPECT_EQ(compare_reports(counter_report(0), more_counters, {}).settings_differ,
+            std::vector<std::string>{"counter_keys 16 vs 4"});
+}
+
 TEST(CompareSettings, AnotherMachineOrToolchainIsNamedNotJudged) {
   json elsewhere = full_report(50);
   elsewhere["context"]["host_name"] = "ci-7";
