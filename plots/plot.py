@@ -20,11 +20,12 @@ Writes into DIR (created if missing) a PNG and an SVG of each chart:
 In a sweep, throughput and latency show its smallest value size and key count. With two
 reports, all but change show the second (after); change matches cells by all dimensions.
 Points are medians of the repetitions that ran ok; bars span their min-max. Skipped and
-failed cells are left out and named in the caption; a strategy with nothing drawn is in no legend. A strategy has one
-colour and marker in every chart, chosen by its name; Python mechanisms (py-*, python:PATH)
-are dashed with hollow markers, a Python peer in a lighter shade of the C++ strategy it
-stands beside. A change bar is solid only when the rank test sharebench compare uses finds it
-significant over >= 3 repetitions a side; the caption says which rule each shade stands for.
+failed cells are left out and named in the caption; a strategy with nothing drawn is in no
+legend. A strategy has one colour and marker in every chart, chosen by its name; Python
+mechanisms (py-*, python:PATH) are dashed with hollow markers, a Python peer in a lighter
+shade of the C++ strategy it stands beside. A change bar is solid only when the rank test
+sharebench compare uses finds it significant over >= 3 repetitions a side; the caption says
+which rule each shade stands for.
 
 Prints the cells two reports do not share (if any), then the files written, one a line. A
 report that cannot be read or is not a sharebench report: one line on stderr ("plot.py: FILE:
@@ -856,8 +857,8 @@ def sweep_panels(report, field, measure):
                                       *([p[i] for p in points] for i in range(3))))
         fixed = dict(zip(other, fixed))
         value_size = fixed.get("value_size", report.value_sizes[0]) if field == "keys" else None
-        lines = [CacheLine(label, size, keys_filling(size, value_size)) for label, size in caches
-                 ] if value_size else []
+        lines = ([CacheLine(label, size, keys_filling(size, value_size))
+                  for label, size in caches] if value_size else [])
         title = ", ".join([workload, f"procs {procs}",
                            *(_dimension_text(f, v) for f, v in fixed.items())])
         panels.append(SweepPanel(title, workload, procs, fixed, series, cells, value_size, lines))
@@ -873,6 +874,7 @@ def cache_line_notes(report, panels):
     if not data_caches(report.context):
         return ["The machine did not expose its cache sizes (no context.caches): no cache "
                 "lines."]
+
     def unbroken(text):  # the caption wraps at spaces: not inside "2 MiB" or "29.1k keys"
         return text.replace(" ", "\u00a0")
 
