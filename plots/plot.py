@@ -691,9 +691,11 @@ def _point_note(report):
     """The caption's line on the one point of a sweep a chart over procs shows."""
     if not report.point:
         return []
-    files = " and ".join(f"{name}.png" for name in sweep_chart_names(report))
+    names = sweep_chart_names(report)
+    files = " and ".join(f"{name}.png" for name in names)
     return [f"The report sweeps {' and '.join(SWEEP_NOUNS[f] for f in report.swept)}: this "
-            f"chart shows its smallest, {report.point_text()}; {files} show all of it."]
+            f"chart shows its smallest, {report.point_text()}; {files} "
+            f"show{'s' if len(names) == 1 else ''} all of it."]
 
 
 def pick_procs(report, wanted):

@@ -741,6 +741,12 @@ class SweepTest(unittest.TestCase):
         self.assertIn("The report sweeps value size: this chart shows its smallest, value 32 B; "
                       "value-size.png and value-size-bytes.png show all of it.",
                       flat(chart.caption.get_text()))
+        keys = plot.load_report(SWEEP_KEYS)
+        chart = self.chart(plot.plot_latency(self.plt, keys, 2))
+        self.assertIn("sharebench: latency at procs 2, keys 1k — sweep-keys.json",
+                      [t.get_text().split("\n")[0] for t in chart.figure.texts])
+        self.assertIn("this chart shows its smallest, keys 1k; keys.png shows all of it.",
+                      flat(chart.caption.get_text()))
 
     def test_change_matches_cells_by_all_dimensions(self):
         report = plot.load_report(SWEEP_VALUES)
