@@ -8,17 +8,24 @@ Run with Debian's python, which has matplotlib (the pyenv python3 on PATH has no
 
 Writes into DIR (created if missing) a PNG and an SVG of each chart:
 
-    throughput.png/.svg  ops/s vs procs, one line per strategy, one panel per workload
-    latency.png/.svg     p50, p99, p99.9 per strategy at --procs N (default: the largest)
-    change.png/.svg      with two reports only: % change of ops/s per cell, before -> after
+    throughput.png/.svg        ops/s vs procs, one line per strategy, one panel per workload
+    latency.png/.svg           p50, p99, p99.9 per strategy at --procs N (default: the largest)
+    value-size.png/.svg        a report sweeping value size: ops/s vs value size, log-log,
+                               one line per strategy, one panel per workload and procs
+    value-size-bytes.png/.svg  the same with bytes/s (bytes_per_second)
+    keys.png/.svg              a report sweeping key count: ops/s vs keys, log x, the
+                               key counts whose working set fills each cache dotted
+    change.png/.svg            with two reports only: % change of ops/s per cell, before -> after
 
-With two reports, throughput and latency show the second (after). Points are medians of
-the repetitions that ran ok; bars span their min-max. Skipped and failed cells are left out
-and named in the caption; a strategy with nothing drawn is in no legend. A strategy has one
-colour and marker in every chart, chosen by its name; Python mechanisms (py-*, python:PATH)
-are dashed with hollow markers, a Python peer in a lighter shade of the C++ strategy it
-stands beside. A change bar is solid only when the rank test sharebench compare uses finds it
-significant over >= 3 repetitions a side; the caption says which rule each shade stands for.
+In a sweep, throughput and latency show its smallest value size and key count. With two
+reports, all but change show the second (after); change matches cells by all dimensions.
+Points are medians of the repetitions that ran ok; bars span their min-max. Skipped and
+failed cells are left out and named in the caption; a strategy with nothing drawn is in no
+legend. A strategy has one colour and marker in every chart, chosen by its name; Python
+mechanisms (py-*, python:PATH) are dashed with hollow markers, a Python peer in a lighter
+shade of the C++ strategy it stands beside. A change bar is solid only when the rank test
+sharebench compare uses finds it significant over >= 3 repetitions a side; the caption says
+which rule each shade stands for.
 
 Prints the cells two reports do not share (if any), then the files written, one a line. A
 report that cannot be read or is not a sharebench report: one line on stderr ("plot.py: FILE:
@@ -80,18 +87,68 @@ def _number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-class Cell:
-    """One strategy/workload/procs cell of a report: its repetitions and aggregates."""
+def _count(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
-    def __init__(self, strategy, workload, procs):
+
+def _binary_size(n):
+    """A value size as a cell name writes it: 32, 1K, 64K, 1M (K = 1024)."""
+    for scale, suffix in ((1 << 20, "M"), (1 << 10, "K")):
+        if n >= scale and n % scale == 0:
+            return f"{n // scale}{suffix}"
+    return str(n)
+
+
+def _decimal_count(n):
+    """A key count as a cell name writes it: 500, 1K, 1M (K = 1000)."""
+    for scale, suffix in ((10 ** 6, "M"), (10 ** 3, "K")):
+        if n >= scale and n % scale == 0:
+            return f"{n // scale}{suffix}"
+    return str(n)
+
+
+def _bytes(n):
+    """A size in bytes for axes and captions: 32 B, 1 KiB, 64 KiB, 1.5 MiB."""
+    for scale, unit in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n:.3g} B"
+
+
+def _dimension_text(field, value):
+    return f"value {_bytes(value)}" if field == "value_size" else f"keys {_si(value)}"
+
+
+# The dimensions a sweep varies beside strategy, workload and procs: the entry field, and its
+# form in a cell name (shm-map/read/procs:2/value:64K/keys:1M).
+SWEEP_DIMENSIONS = (("value_size", "value", _binary_size), ("keys", "keys", _decimal_count))
+
+
+class Cell:
+    """One cell of a report (strategy/workload/procs, and in a sweep its value size and key
+    count): its repetitions and aggregates."""
+
+    def __init__(self, strategy, workload, procs, value_size, keys):
         self.strategy, self.workload, self.procs = strategy, workload, procs
+        self.value_size, self.keys = value_size, keys  # None in a report without the fields
+        self.swept = ()  # the fields of SWEEP_DIMENSIONS the report varies; set by Report
         self.ok = []  # iteration entries with status ok
         self.not_ok = []  # (status, reason) of the other repetitions
         self.aggregates = {}  # aggregate_name -> entry
 
     @property
+    def key(self):
+        return (self.strategy, self.workload, self.procs, self.value_size, self.keys)
+
+    @property
+    def dimensions(self):
+        """'/value:64K/keys:1M': the swept dimensions, as the cell's name ends."""
+        return "".join(f"/{label}:{form(getattr(self, field))}"
+                       for field, label, form in SWEEP_DIMENSIONS if field in self.swept)
+
+    @property
     def name(self):
-        return f"{self.strategy}/{self.workload}/procs:{self.procs}"
+        return f"{self.strategy}/{self.workload}/procs:{self.procs}{self.dimensions}"
 
     @property
     def plottable(self):
@@ -117,6 +174,9 @@ class Cell:
     def throughput(self):
         return self.summary(lambda e: e["items_per_second"])
 
+    def bandwidth(self):
+        return self.summary(lambda e: e["bytes_per_second"])
+
     def limit(self):
         """The cell's limit_ops_per_second (its repetitions share it), or None."""
         entries = self.ok or [self.aggregates.get("median", {})]
@@ -135,16 +195,33 @@ class Report:
     def __init__(self, path, doc):
         self.path = path
         self.context = doc["context"]
-        self.cells = {}  # (strategy, workload, procs) -> Cell, in report order
+        self.all_cells = {}  # Cell.key -> Cell, in report order
         for i, entry in enumerate(doc["benchmarks"]):
             self._add(i, entry)
-        if not self.cells:
+        if not self.all_cells:
             raise ReportError("no benchmark entries to plot")
-        self.strategies = _unique(c.strategy for c in self.cells.values())
+        cells = self.all_cells.values()
+        self.value_sizes = sorted({c.value_size for c in cells if c.value_size is not None})
+        self.key_counts = sorted({c.keys for c in cells if c.keys is not None})
+        self.swept = tuple(field for field, values in (("value_size", self.value_sizes),
+                                                       ("keys", self.key_counts))
+                           if len(values) > 1)
+        for c in cells:
+            c.swept = self.swept
+        # The charts over procs (throughput, latency) show one point of a sweep, its smallest
+        # value size and key count; self.cells holds that point's cells.
+        self.point = {field: min(getattr(c, field) for c in cells) for field in self.swept}
+        self.cells = {(c.strategy, c.workload, c.procs): c for c in cells
+                      if all(getattr(c, f) == v for f, v in self.point.items())}
+        self.strategies = _unique(c.strategy for c in cells)
         named = [w.get("name") for w in self._settings_workloads()]
-        present = _unique(c.workload for c in self.cells.values())
+        present = _unique(c.workload for c in cells)
         self.workloads = [w for w in named if w in present] + [w for w in present if w not in named]
-        self.procs = sorted({c.procs for c in self.cells.values()})
+        self.procs = sorted({c.procs for c in cells})
+
+    def point_text(self):
+        """'value 32 B, keys 1k': the sweep point self.cells shows; '' outside a sweep."""
+        return ", ".join(_dimension_text(f, v) for f, v in self.point.items())
 
     def _settings_workloads(self):
         settings = self.context.get("settings")
@@ -169,18 +246,29 @@ class Report:
                      "a positive integer")
         run_type = need("run_type", lambda v: v in ("iteration", "aggregate"),
                         "iteration or aggregate")
-        cell = self.cells.setdefault((strategy, workload, procs), Cell(strategy, workload, procs))
+        value_size = keys = None
+        if "value_size" in entry or "keys" in entry:  # reports before sweeps have neither
+            value_size = need("value_size", lambda v: _count(v) and v > 0, "a positive integer")
+            keys = need("keys", _count, "a non-negative integer")
+        cell = Cell(strategy, workload, procs, value_size, keys)
+        cell = self.all_cells.setdefault(cell.key, cell)
+
+        def rates():
+            need("items_per_second", _number, "a number")
+            if value_size is not None:
+                need("bytes_per_second", _number, "a number")
+
         if run_type == "aggregate":
             kind = need("aggregate_name", lambda v: isinstance(v, str), "a name")
             if kind in ("median", "stddev"):
-                need("items_per_second", _number, "a number")
+                rates()
                 need("latency_ns", lambda v: isinstance(v, dict)
                      and all(_number(v.get(k)) for k, _ in PERCENTILES), "p50/p99/p999 numbers")
                 cell.aggregates[kind] = entry
             return
         status = need("status", lambda v: v in ("ok", "skipped", "failed"), "ok, skipped or failed")
         if status == "ok":
-            need("items_per_second", _number, "a number")
+            rates()
             need("latency_ns", lambda v: isinstance(v, dict)
                  and all(_number(v.get(k)) for k, _ in PERCENTILES), "p50/p99/p999 numbers")
             cell.ok.append(entry)
@@ -262,6 +350,14 @@ def _si(x):
     return f"{x:.3g}"
 
 
+def _byte_rate(x):
+    """Bytes/s in decimal units, as rates are written: 950 MB/s, 12 GB/s."""
+    for scale, unit in ((1e12, "TB/s"), (1e9, "GB/s"), (1e6, "MB/s"), (1e3, "kB/s")):
+        if x >= scale:
+            return f"{x / scale:.3g} {unit}"
+    return f"{x:.3g} B/s"
+
+
 def _duration(ns):
     """A latency in ns as 250 ns, 1.5 µs, 20 ms."""
     for scale, unit in ((1e9, "s"), (1e6, "ms"), (1e3, "µs")):
@@ -275,11 +371,11 @@ def _procs_list(procs):
 
 
 def _cell_list(cells, limit=None):
-    """'s/w procs:1,2,4; s/w procs:8': cells grouped by strategy/workload."""
+    """'s/w procs:1,2,4; s/w/value:1M procs:8': cells grouped by all but procs."""
     groups = {}
-    for strategy, workload, procs in cells:
-        groups.setdefault((strategy, workload), []).append(procs)
-    items = [f"{s}/{w} procs:{_procs_list(p)}" for (s, w), p in groups.items()]
+    for c in cells:
+        groups.setdefault(f"{c.strategy}/{c.workload}{c.dimensions}", []).append(c.procs)
+    items = [f"{where} procs:{_procs_list(p)}" for where, p in groups.items()]
     if limit is not None and len(items) > limit:
         items = items[:limit] + [f"and {len(items) - limit} more (listed on stdout)"]
     return "; ".join(items)
@@ -294,8 +390,8 @@ def not_ok_notes(report, cells):
     e.g. 'skipped: mmap-table/mixed (strategy does not support put (immutable))'; a strategy
     none of whose cells ran, all for one reason, is named once: 'skipped: redis (no server)'."""
     all_procs, strategy_procs = {}, {}
-    for c in report.cells.values():
-        all_procs.setdefault((c.strategy, c.workload), set()).add(c.procs)
+    for c in report.all_cells.values():
+        all_procs.setdefault((c.strategy, c.workload, c.dimensions), set()).add(c.procs)
         strategy_procs.setdefault(c.strategy, set()).add(c.procs)
     cells_of = {}
     for c in cells:
@@ -316,7 +412,7 @@ def not_ok_notes(report, cells):
         total = len(c.ok) + len(c.not_ok)
         for (status, reason), n in by_status.items():
             partial = f"{n} of {total} repetitions" if c.ok else ""
-            key = (status, c.strategy, c.workload, reason, partial)
+            key = (status, c.strategy, c.workload, c.dimensions, reason, partial)
             groups.setdefault(key, []).append(c.procs)
     lines = {}
 
@@ -327,9 +423,9 @@ def not_ok_notes(report, cells):
         procs = {c.procs for c in cells_of[strategy]}
         note(status, strategy if procs == strategy_procs[strategy]
              else f"{strategy} procs:{_procs_list(procs)}", reason)
-    for (status, strategy, workload, reason, partial), procs in groups.items():
-        where = f"{strategy}/{workload}"
-        if set(procs) != all_procs[(strategy, workload)]:
+    for (status, strategy, workload, dimensions, reason, partial), procs in groups.items():
+        where = f"{strategy}/{workload}{dimensions}"
+        if set(procs) != all_procs[(strategy, workload, dimensions)]:
             where += f" procs:{_procs_list(procs)}"
         if partial:
             where += f", {partial}"
@@ -578,12 +674,28 @@ def plot_throughput(plt, report):
         labels.append(f"procs > {report.num_cpus()} CPUs\n(workers time-share)")
     legend = axes[-1].legend(handles, labels, title="strategy", loc="upper left",
                              bbox_to_anchor=(1.03, 1.0), frameon=False)
-    fig.suptitle(f"sharebench: throughput vs worker processes — {os.path.basename(report.path)}"
-                 f"\n{report.machine()}", fontsize=11)
+    fig.suptitle(f"sharebench: throughput vs worker processes{_at_point(report)} — "
+                 f"{os.path.basename(report.path)}\n{report.machine()}", fontsize=11)
     caption = [_spread_text(cells) + " Ops/s count every operation of every worker in the "
                "common measured window; skipped and failed cells are not drawn."]
+    caption += _point_note(report)
     caption += not_ok_notes(report, cells)
     return Chart(fig, legend, _caption(fig, caption))
+
+
+def _at_point(report, joiner=" at"):
+    return f"{joiner} {report.point_text()}" if report.point else ""
+
+
+def _point_note(report):
+    """The caption's line on the one point of a sweep a chart over procs shows."""
+    if not report.point:
+        return []
+    names = sweep_chart_names(report)
+    files = " and ".join(f"{name}.png" for name in names)
+    return [f"The report sweeps {' and '.join(SWEEP_NOUNS[f] for f in report.swept)}: this "
+            f"chart shows its smallest, {report.point_text()}; {files} "
+            f"show{'s' if len(names) == 1 else ''} all of it."]
 
 
 def pick_procs(report, wanted):
@@ -654,8 +766,8 @@ def plot_latency(plt, report, procs):
     legend = axes[-1].legend(handles, labels, title="percentile", loc="upper left",
                              bbox_to_anchor=(1.03, 1.0), frameon=False)
     over = report.num_cpus() and procs > report.num_cpus()
-    fig.suptitle(f"sharebench: latency at procs {procs} — {os.path.basename(report.path)}"
-                 f"\n{report.machine()}", fontsize=11)
+    fig.suptitle(f"sharebench: latency at procs {procs}{_at_point(report, ',')} — "
+                 f"{os.path.basename(report.path)}\n{report.machine()}", fontsize=11)
     caption = [_spread_text(cells) +
                " A batched client (batch > 1, under its name) is timed per batch: the latency "
                "is the batch's completion time. Percentiles come from each cell's histogram "
@@ -663,6 +775,197 @@ def plot_latency(plt, report, procs):
     if over:
         caption.append(f"procs {procs} > {report.num_cpus()} online CPUs: workers time-share "
                        "cores, and the tail includes waiting for a CPU.")
+    caption += _point_note(report)
+    caption += not_ok_notes(report, cells)
+    return Chart(fig, legend, _caption(fig, caption))
+
+
+# ---------------------------------------------------------------------------------------------
+# Sweeps: ops/s and bytes/s against value size, ops/s against key count
+
+
+SWEEP_NOUNS = {"value_size": "value size", "keys": "key count"}
+# (file name, swept field, measure) of the charts a sweep adds.
+SWEEP_CHARTS = (("value-size", "value_size", "ops"), ("value-size-bytes", "value_size", "bytes"),
+                ("keys", "keys", "ops"))
+
+# The working set of a key count, to mark where it outgrows each cache: every key holds its
+# value, its key (the decimal numbers 0, 2, 4, ...: at most 8 digits below 50M keys) and about
+# 32 bytes of index and entry header (shm-map: a 16-byte slot at 3/4 load and a 16-byte entry
+# header; mmap-table: a slot and an 8-byte record header). An estimate: strategies differ.
+KEY_BYTES = 8
+ENTRY_OVERHEAD_BYTES = 32
+WORKING_SET_TEXT = (f"working set ≈ keys × (value + {KEY_BYTES} B key + "
+                    f"{ENTRY_OVERHEAD_BYTES} B index and entry header)")
+
+
+def keys_filling(cache_bytes, value_size):
+    """The key count whose working set (WORKING_SET_TEXT) equals cache_bytes."""
+    return cache_bytes / (value_size + KEY_BYTES + ENTRY_OVERHEAD_BYTES)
+
+
+def sweep_chart_names(report):
+    return [name for name, field, _ in SWEEP_CHARTS if field in report.swept]
+
+
+def data_caches(context):
+    """[(label, bytes)] of the data and unified caches of context.caches, smallest first
+    ('L1d', 'L2', 'L3'); [] where the machine did not expose them."""
+    caches = context.get("caches")
+    found = {}
+    for c in caches if isinstance(caches, list) else []:
+        if not isinstance(c, dict) or c.get("type") not in ("Data", "Unified"):
+            continue
+        level, size = c.get("level"), c.get("size")
+        if _count(level) and _count(size) and size > 0:
+            found.setdefault(f"L{level}" + ("d" if c["type"] == "Data" else ""), size)
+    return sorted(found.items(), key=lambda item: (item[1], item[0]))
+
+
+# A cache marked on a keys chart: its label, size and the key count that fills it (may be < 1:
+# then not drawn).
+CacheLine = collections.namedtuple("CacheLine", "label cache_bytes keys")
+# One strategy's line in a panel: x (value sizes or key counts) ascending, the points (median)
+# and their bars (min-max); skipped and failed cells are absent.
+SweepSeries = collections.namedtuple("SweepSeries", "strategy x y low high")
+# A panel: its title, workload, procs, the other swept dimension's value ({} if none), its
+# series, its cells (drawn or not) and, against keys, its value size and cache lines.
+SweepPanel = collections.namedtuple("SweepPanel",
+                                    "title workload procs fixed series cells value_size "
+                                    "cache_lines")
+
+
+def sweep_panels(report, field, measure):
+    """The panels of the chart of measure ('ops' or 'bytes' per second) against field
+    ('value_size' or 'keys'): one per workload, value of the other swept dimension and procs,
+    in that order."""
+    other = [f for f in report.swept if f != field]
+    groups = {}
+    for c in report.all_cells.values():
+        fixed = tuple(getattr(c, f) for f in other)
+        groups.setdefault((report.workloads.index(c.workload), fixed, c.procs), []).append(c)
+    caches = data_caches(report.context)
+    panels = []
+    for (w_index, fixed, procs), cells in sorted(groups.items()):
+        workload = report.workloads[w_index]
+        series = []
+        for strategy in report.strategies:
+            its = sorted((c for c in cells if c.strategy == strategy and c.plottable),
+                         key=lambda c: getattr(c, field))
+            if not its:
+                continue
+            points = [c.throughput() if measure == "ops" else c.bandwidth() for c in its]
+            series.append(SweepSeries(strategy, [getattr(c, field) for c in its],
+                                      *([p[i] for p in points] for i in range(3))))
+        fixed = dict(zip(other, fixed))
+        value_size = fixed.get("value_size", report.value_sizes[0]) if field == "keys" else None
+        lines = ([CacheLine(label, size, keys_filling(size, value_size))
+                  for label, size in caches] if value_size else [])
+        title = ", ".join([workload, f"procs {procs}",
+                           *(_dimension_text(f, v) for f, v in fixed.items())])
+        panels.append(SweepPanel(title, workload, procs, fixed, series, cells, value_size, lines))
+    return panels
+
+
+def _approx_keys(n):
+    return f"~{_si(round(n))} keys"
+
+
+def cache_line_notes(report, panels):
+    """The caption's sentences on the cache lines of a keys chart."""
+    if not data_caches(report.context):
+        return ["The machine did not expose its cache sizes (no context.caches): no cache "
+                "lines."]
+
+    def unbroken(text):  # the caption wraps at spaces: not inside "2 MiB" or "29.1k keys"
+        return text.replace(" ", "\u00a0")
+
+    by_value = {p.value_size: p.cache_lines for p in panels}
+    parts = []
+    for value_size, lines in by_value.items():
+        at = [f"{c.label} ({unbroken(_bytes(c.cache_bytes))}) at {unbroken(_approx_keys(c.keys))}"
+              if c.keys >= 1 else f"{c.label} ({unbroken(_bytes(c.cache_bytes))}) holds less "
+              "than one entry" for c in lines]
+        parts.append(f"value {unbroken(_bytes(value_size))}: " + ", ".join(at))
+    return [f"Dotted lines: the key count whose working set fills a cache, {WORKING_SET_TEXT}, "
+            "an estimate; " + "; ".join(parts) + "."]
+
+
+def _swept_axis(plt, ax, field, values):
+    if field == "value_size":
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(values, [_bytes(v) for v in values])
+        ax.set_xlabel("value size (log scale)")
+    else:
+        ax.set_xscale("log")
+        ax.set_xticks(values, [_si(v) for v in values])
+        ax.set_xlabel("keys (log scale)")
+    ax.xaxis.set_minor_locator(plt.NullLocator())
+    if len(values) > 4:
+        ax.tick_params(axis="x", labelrotation=35)
+
+
+def plot_sweep(plt, report, field, measure):
+    panels = sweep_panels(report, field, measure)
+    rows = _unique((p.workload, tuple(p.fixed.values())) for p in panels)
+    columns = sorted({p.procs for p in panels})
+    width = 1.2 + 3.4 * len(columns) + 2.3
+    fig, axes = plt.subplots(len(rows), len(columns), figsize=(width, 1.6 + 2.8 * len(rows)),
+                             sharey=True, squeeze=False, layout="constrained")
+    values = sorted({getattr(c, field) for c in report.all_cells.values()})
+    shown = [c.keys for p in panels for c in p.cache_lines if c.keys >= 1]
+    low, high = min(values + shown), max(values + shown)
+    for ax in axes.flat:
+        ax.set_visible(False)
+    for panel in panels:
+        ax = axes[rows.index((panel.workload, tuple(panel.fixed.values()))),
+                  columns.index(panel.procs)]
+        ax.set_visible(True)
+        for s in panel.series:
+            style = strategy_style(s.strategy)
+            err = [[y - lo for y, lo in zip(s.y, s.low)], [hi - y for y, hi in zip(s.y, s.high)]]
+            ax.errorbar(s.x, s.y, yerr=err, label=s.strategy, color=style.color,
+                        marker=style.marker, markerfacecolor=_marker_face(style),
+                        markeredgewidth=1.3, ls=style.linestyle, markersize=5, capsize=3, lw=1.5)
+        for line in panel.cache_lines:
+            if line.keys >= 1:
+                ax.axvline(line.keys, color="0.4", ls=":", lw=1.2, zorder=1)
+                ax.text(line.keys, 0.02, f" {line.label}", transform=ax.get_xaxis_transform(),
+                        ha="left", va="bottom", fontsize=7, color="0.3")
+        ax.set_title(panel.title)
+        _swept_axis(plt, ax, field, values)
+        ax.set_xlim(low / 1.5, high * 1.5)
+        ax.set_yscale("log")
+        _log_axis(ax.yaxis, _si if measure == "ops" else _byte_rate)
+    for row in axes:
+        row[0].set_ylabel("ops/s (all workers, log scale)" if measure == "ops"
+                          else "bytes/s (all workers, log scale)")
+    drawn = _unique(s.strategy for p in panels for s in p.series)
+    handles = []
+    for s in drawn:
+        style = strategy_style(s)
+        handles.append(plt.Line2D([], [], color=style.color, marker=style.marker, lw=1.5,
+                                  ls=style.linestyle, markerfacecolor=_marker_face(style),
+                                  markeredgewidth=1.3))
+    labels = list(drawn)
+    if any(is_python(s) for s in drawn):
+        handles.append(_python_note_handle(plt, line=True))
+        labels.append(PYTHON_NOTE)
+    if shown:
+        handles.append(plt.Line2D([], [], color="0.4", ls=":", lw=1.2))
+        labels.append("working set fills\nthis cache (estimate)")
+    legend = axes[0, -1].legend(handles, labels, title="strategy", loc="upper left",
+                                bbox_to_anchor=(1.03, 1.0), frameon=False)
+    what = "ops/s" if measure == "ops" else "bytes/s"
+    fig.suptitle(f"sharebench: {what} vs {SWEEP_NOUNS[field]} — "
+                 f"{os.path.basename(report.path)}\n{report.machine()}", fontsize=11)
+    cells = [c for p in panels for c in p.cells]
+    rate = ("Ops/s count every operation of every worker in the common measured window"
+            if measure == "ops" else "Bytes/s is the report's bytes_per_second, all workers")
+    caption = [_spread_text(cells) + f" {rate}; one panel per workload and procs; skipped and "
+               "failed cells are not drawn."]
+    if field == "keys":
+        caption += cache_line_notes(report, panels)
     caption += not_ok_notes(report, cells)
     return Chart(fig, legend, _caption(fig, caption))
 
@@ -726,17 +1029,26 @@ def judge_change(before_rates, after_rates):
 def compare(before, after):
     """Cells ok in both, as ChangeRows sorted by change; and lists of the cells that could
     not be compared."""
+    # Cells match by all their dimensions; a report from before sweeps (no value_size and keys
+    # fields) matches a report that does not sweep by strategy, workload and procs alone.
+    loose = bool(before.value_sizes) != bool(after.value_sizes) and not (before.swept
+                                                                         or after.swept)
+
+    def key_of(cell):
+        return cell.key[:3] if loose else cell.key
+
+    after_cells = {key_of(c): c for c in after.all_cells.values()}
     rows, only_before, not_ok = [], [], []
-    for key, b in before.cells.items():
-        a = after.cells.get(key)
+    for b in before.all_cells.values():
+        a = after_cells.pop(key_of(b), None)
         if a is None:
-            only_before.append(key)
+            only_before.append(b)
         elif not (a.plottable and b.plottable):
-            not_ok.append(key)
+            not_ok.append(b)
         else:
             (bp, blo, bhi), (ap, alo, ahi) = b.throughput(), a.throughput()
             if bp <= 0:
-                not_ok.append(key)
+                not_ok.append(b)
                 continue
             # Aggregates-only cells count as one sample a side, as in sharebench compare.
             before_rates = [e["items_per_second"] for e in b.ok]
@@ -747,7 +1059,7 @@ def compare(before, after):
             rows.append(ChangeRow(b.name, b.strategy, (ap / bp - 1) * 100, low, high,
                                   judge_change(before_rates, after_rates),
                                   min(len(before_rates), len(after_rates))))
-    only_after = [k for k in after.cells if k not in before.cells]
+    only_after = list(after_cells.values())
     rows.sort(key=lambda r: (r.change, r.name))
     return rows, only_before, only_after, not_ok
 
@@ -867,8 +1179,10 @@ def parse_args(argv):
     parser = _Parser(
         prog=PROG,
         description="Plot sharebench JSON reports: throughput.png/.svg and latency.png/.svg; "
-                    "with two reports (before after) also change.png/.svg. Run with "
-                    "/usr/bin/python3 (it has matplotlib).")
+                    "a report that sweeps value size also value-size.png/.svg (ops/s) and "
+                    "value-size-bytes.png/.svg (bytes/s), one that sweeps key count also "
+                    "keys.png/.svg (with the caches marked); with two reports (before after) "
+                    "also change.png/.svg. Run with /usr/bin/python3 (it has matplotlib).")
     parser.add_argument("reports", nargs="+", metavar="REPORT.json",
                         help="a report; a second one is the 'after' of a before/after chart")
     parser.add_argument("-o", "--out", required=True, metavar="DIR",
@@ -920,6 +1234,8 @@ def main(argv=None):
         return 2
     charts = [("throughput", plot_throughput(plt, shown)),
               ("latency", plot_latency(plt, shown, procs))]
+    charts += [(name, plot_sweep(plt, shown, field, measure))
+               for name, field, measure in SWEEP_CHARTS if field in shown.swept]
     if len(reports) == 2:
         charts.append(("change", plot_change(plt, reports[0], reports[1])))
     notes = [line for _, chart in charts for line in chart.notes]

@@ -8,7 +8,9 @@ drawn in this process from small synthetic reports.
 """
 
 import colorsys
+import contextlib
 import importlib.util
+import io
 import json
 import os
 import shutil
@@ -556,6 +558,233 @@ class ChartTest(unittest.TestCase):
         self.assertAlmostEqual(plot.mann_whitney_p_lower([100, 140, 70], [85, 120, 60]), 0.35)
         self.assertAlmostEqual(plot.mann_whitney_p_lower([5, 6, 7, 3, 9], [1, 2, 3, 4, 6]),
                                0.046345858062223216, places=12)
+
+
+# Sweeps ------------------------------------------------------------------------------------------
+# tests/fixtures/sweep-value-size.json and sweep-keys.json: entries of report-a.json edited into
+# the sweep format (value_size, keys, bytes_per_second; names ending /value:64K or /keys:1M),
+# one repetition a cell. Value size: read, procs 1 and 2, 32 B to 1 MiB; socket-manager[uds]
+# skipped at 1 MiB, redis failed everywhere. Keys: read, procs 1 and 2, 1K to 10M keys of
+# 32 B; py-mmap-dict skipped at 10M keys, procs 2. Both carry report-a's caches.
+
+SWEEP_VALUES = os.path.join(FIXTURES, "sweep-value-size.json")
+SWEEP_KEYS = os.path.join(FIXTURES, "sweep-keys.json")
+KIB, MIB = 1024, 1024 * 1024
+VALUE_SIZES = [32, KIB, 64 * KIB, MIB]
+
+
+def fixture(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def fixture_rate(doc, name, field="items_per_second"):
+    return next(e[field] for e in doc["benchmarks"] if e["name"] == name)
+
+
+def flat(text):
+    """A caption as one line: wrapping and the no-break spaces that keep '2 MiB' whole undone."""
+    return " ".join(text.replace("\u00a0", " ").split())
+
+
+class SweepTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.plt = plot._pyplot()
+
+    def chart(self, chart):
+        self.addCleanup(self.plt.close, chart.figure)
+        return chart
+
+    def test_the_dimensions_come_from_the_fields(self):
+        values, keys = plot.load_report(SWEEP_VALUES), plot.load_report(SWEEP_KEYS)
+        self.assertEqual((values.swept, values.value_sizes, values.key_counts),
+                         (("value_size",), VALUE_SIZES, [20000]))
+        self.assertEqual((keys.swept, keys.key_counts), (("keys",), [1000, 100000, 10000000]))
+        self.assertEqual(plot.load_report(REPORT_A).swept, ())
+        names = [c.name for c in values.all_cells.values()]
+        self.assertIn("socket-manager[uds]/read/procs:2/value:64K", names)
+        self.assertIn("null/read/procs:1/value:32", names)
+        self.assertIn("py-mmap-dict/read/procs:2/keys:10M",
+                      [c.name for c in keys.all_cells.values()])
+        self.assertEqual([plot._binary_size(n) for n in (32, 1000, 1024, 1536, MIB)],
+                         ["32", "1000", "1K", "1536", "1M"])
+        self.assertEqual([plot._decimal_count(n) for n in (999, 1000, 1024, 20000, 10 ** 7)],
+                         ["999", "1K", "1024", "20K", "10M"])
+
+    def test_value_size_series(self):
+        doc = fixture(SWEEP_VALUES)
+        report = plot.Report(SWEEP_VALUES, doc)
+        for measure, field in (("ops", "items_per_second"), ("bytes", "bytes_per_second")):
+            panels = plot.sweep_panels(report, "value_size", measure)
+            self.assertEqual([p.title for p in panels], ["read, procs 1", "read, procs 2"])
+            for panel in panels:
+                with self.subTest(measure=measure, panel=panel.title):
+                    series = {s.strategy: s for s in panel.series}
+                    # redis failed in every cell: no line.
+                    self.assertEqual(list(series), ["null", "shm-map", "socket-manager",
+                                                    "socket-manager[uds]", "py-value-array"])
+                    self.assertEqual(series["socket-manager[uds]"].x, VALUE_SIZES[:3])
+                    for s in panel.series:
+                        if s.strategy != "socket-manager[uds]":
+                            self.assertEqual(s.x, VALUE_SIZES, s.strategy)
+                        self.assertEqual(s.y, [fixture_rate(
+                            doc, f"{s.strategy}/read/procs:{panel.procs}/value:"
+                            f"{plot._binary_size(v)}", field) for v in s.x])
+                    self.assertEqual(panel.cache_lines, [])
+
+    def test_value_size_charts(self):
+        report = plot.load_report(SWEEP_VALUES)
+        for measure, label in (("ops", "ops/s"), ("bytes", "bytes/s")):
+            with self.subTest(measure=measure):
+                chart = self.chart(plot.plot_sweep(self.plt, report, "value_size", measure))
+                ax = chart.figure.axes[0]
+                self.assertEqual((ax.get_xscale(), ax.get_yscale()), ("log", "log"))
+                self.assertEqual([t.get_text() for t in ax.get_xticklabels()],
+                                 ["32 B", "1 KiB", "64 KiB", "1 MiB"])
+                self.assertTrue(ax.get_ylabel().startswith(label))
+                self.assertEqual([t.get_text() for t in chart.legend.get_texts()],
+                                 ["null", "shm-map", "socket-manager", "socket-manager[uds]",
+                                  "py-value-array", plot.PYTHON_NOTE])
+                lines = {c.get_label(): c.lines[0] for c in ax.containers}
+                uds = lines["socket-manager[uds]"]
+                self.assertEqual(list(uds.get_xdata()), VALUE_SIZES[:3])
+                self.assertEqual(uds.get_color(), plot.strategy_style("socket-manager[uds]").color)
+                python = lines["py-value-array"]
+                self.assertEqual((python.get_linestyle(), python.get_markerfacecolor()),
+                                 ("--", "white"))
+                caption = flat(chart.caption.get_text())
+                self.assertIn("skipped: socket-manager[uds]/read/value:1M (a value of 1048576 "
+                              "bytes exceeds the uds transport's 262144-byte message limit)",
+                              caption)
+                self.assertIn("failed: redis (redis-server: not found on PATH)", caption)
+
+    def test_keys_series_and_cache_lines(self):
+        doc = fixture(SWEEP_KEYS)
+        report = plot.Report(SWEEP_KEYS, doc)
+        panels = plot.sweep_panels(report, "keys", "ops")
+        self.assertEqual([p.title for p in panels], ["read, procs 1", "read, procs 2"])
+        per_key = 32 + 8 + 32  # value, key, index and entry header (plot.py's estimate)
+        self.assertEqual((plot.KEY_BYTES, plot.ENTRY_OVERHEAD_BYTES), (8, 32))
+        # report-a's caches: L1d 48 KiB, L1i (not a data cache), L2 2 MiB, L3 260 MiB.
+        expected = [plot.CacheLine("L1d", 49152, 49152 / per_key),
+                    plot.CacheLine("L2", 2097152, 2097152 / per_key),
+                    plot.CacheLine("L3", 272629760, 272629760 / per_key)]
+        for panel in panels:
+            self.assertEqual(panel.cache_lines, expected)
+            series = {s.strategy: s for s in panel.series}
+            self.assertEqual(list(series), ["null", "mmap-table", "shm-map", "py-mmap-dict"])
+            self.assertEqual(series["shm-map"].y, [fixture_rate(
+                doc, f"shm-map/read/procs:{panel.procs}/keys:{plot._decimal_count(k)}")
+                for k in (1000, 100000, 10000000)])
+        self.assertEqual(series["py-mmap-dict"].x, [1000, 100000])  # skipped at 10M, procs 2
+        chart = self.chart(plot.plot_sweep(self.plt, report, "keys", "ops"))
+        ax = chart.figure.axes[0]
+        self.assertEqual((ax.get_xscale(), ax.get_yscale()), ("log", "log"))
+        self.assertEqual([t.get_text() for t in ax.get_xticklabels()], ["1k", "100k", "10M"])
+        vertical = [line.get_xdata()[0] for line in ax.get_lines() if line.get_linestyle() == ":"]
+        self.assertEqual(vertical, [c.keys for c in expected])
+        self.assertLessEqual(ax.get_xlim()[0], expected[0].keys)  # L1d at ~683 keys is shown
+        caption = flat(chart.caption.get_text())
+        self.assertIn("working set ≈ keys × (value + 8 B key + 32 B index and entry header)",
+                      caption)
+        self.assertIn("value 32 B: L1d (48 KiB) at ~683 keys, L2 (2 MiB) at ~29.1k keys, "
+                      "L3 (260 MiB) at ~3.79M keys.", caption)
+        self.assertIn("skipped: py-mmap-dict/read/keys:10M procs:2 (needs 2.3 GiB of memory, "
+                      "1.6 GiB available)", caption)
+        self.assertIn("working set fills\nthis cache (estimate)",
+                      [t.get_text() for t in chart.legend.get_texts()])
+
+    def test_keys_without_cache_sizes(self):
+        for how in ("empty", "absent"):
+            with self.subTest(caches=how):
+                doc = fixture(SWEEP_KEYS)
+                if how == "empty":
+                    doc["context"]["caches"] = []
+                else:
+                    del doc["context"]["caches"]
+                report = plot.Report("nocache.json", doc)
+                panels = plot.sweep_panels(report, "keys", "ops")
+                self.assertEqual([p.cache_lines for p in panels], [[], []])
+                chart = self.chart(plot.plot_sweep(self.plt, report, "keys", "ops"))
+                for ax in chart.figure.axes:
+                    self.assertEqual([l for l in ax.get_lines() if l.get_linestyle() == ":"], [])
+                self.assertIn("The machine did not expose its cache sizes (no context.caches): "
+                              "no cache lines.", flat(chart.caption.get_text()))
+                self.assertNotIn("working set fills\nthis cache (estimate)",
+                                 [t.get_text() for t in chart.legend.get_texts()])
+
+    def test_a_sweep_over_both_has_a_panel_per_other_value(self):
+        doc = fixture(SWEEP_KEYS)
+        more = [dict(e, value_size=KIB, name=e["name"] + "/value:1K") for e in doc["benchmarks"]]
+        doc["benchmarks"] += more
+        report = plot.Report("both.json", doc)
+        self.assertEqual(report.swept, ("value_size", "keys"))
+        self.assertEqual(report.point, {"value_size": 32, "keys": 1000})
+        panels = plot.sweep_panels(report, "keys", "ops")
+        self.assertEqual([p.title for p in panels],
+                         ["read, procs 1, value 32 B", "read, procs 2, value 32 B",
+                          "read, procs 1, value 1 KiB", "read, procs 2, value 1 KiB"])
+        self.assertEqual(panels[2].cache_lines[1].keys, 2097152 / (KIB + 8 + 32))
+        by_value = plot.sweep_panels(report, "value_size", "ops")
+        self.assertEqual(by_value[0].title, "read, procs 1, keys 1k")
+        self.assertEqual(by_value[0].series[0].x, [32, KIB])
+
+    def test_charts_over_procs_show_the_smallest_point(self):
+        report = plot.load_report(SWEEP_VALUES)
+        self.assertEqual({c.value_size for c in report.cells.values()}, {32})
+        self.assertEqual(len(report.cells), 6 * 2)
+        chart = self.chart(plot.plot_throughput(self.plt, report))
+        self.assertIn("sharebench: throughput vs worker processes at value 32 B — "
+                      "sweep-value-size.json", [t.get_text().split("\n")[0]
+                                                for t in chart.figure.texts])
+        self.assertIn("The report sweeps value size: this chart shows its smallest, value 32 B; "
+                      "value-size.png and value-size-bytes.png show all of it.",
+                      flat(chart.caption.get_text()))
+        keys = plot.load_report(SWEEP_KEYS)
+        chart = self.chart(plot.plot_latency(self.plt, keys, 2))
+        self.assertIn("sharebench: latency at procs 2, keys 1k — sweep-keys.json",
+                      [t.get_text().split("\n")[0] for t in chart.figure.texts])
+        self.assertIn("this chart shows its smallest, keys 1k; keys.png shows all of it.",
+                      flat(chart.caption.get_text()))
+
+    def test_change_matches_cells_by_all_dimensions(self):
+        report = plot.load_report(SWEEP_VALUES)
+        rows, only_before, only_after, not_ok = plot.compare(report, report)
+        self.assertEqual(len(rows), 5 * 4 * 2 - 2)  # redis and uds at 1 MiB did not run
+        self.assertIn("shm-map/read/procs:2/value:64K", [r.name for r in rows])
+        self.assertEqual(({r.change for r in rows}, only_before, only_after), ({0.0}, [], []))
+        self.assertEqual(len(not_ok), 10)
+        # A report from before sweeps (no value_size and keys) against one that does not sweep.
+        old = plot.load_report(REPORT_A)
+        doc = fixture(REPORT_A)
+        for e in doc["benchmarks"]:
+            e.update(value_size=32, keys=20000, bytes_per_second=e["items_per_second"] * 32)
+        new = plot.Report("new.json", doc)
+        rows, only_before, only_after, _ = plot.compare(old, new)
+        self.assertEqual((len(rows), only_before, only_after), (30, [], []))
+
+    def test_malformed_sweep_fields(self):
+        cases = {"value_size": "64K", "keys": -1, "bytes_per_second": None}
+        for field, bad in cases.items():
+            with self.subTest(field=field):
+                doc = fixture(SWEEP_VALUES)
+                doc["benchmarks"][0][field] = bad
+                with self.assertRaisesRegex(plot.ReportError,
+                                            rf"^benchmarks\[0\] \(null/read/procs:1/value:32\): "
+                                            rf"{field} is missing or not"):
+                    plot.Report("bad.json", doc)
+
+    def test_sweep_files(self):
+        for path, names in ((SWEEP_VALUES, ["throughput", "latency", "value-size",
+                                            "value-size-bytes"]),
+                            (SWEEP_KEYS, ["throughput", "latency", "keys"])):
+            with self.subTest(report=os.path.basename(path)), \
+                    tempfile.TemporaryDirectory(dir=SCRATCH.name) as out:
+                stdout = io.StringIO()
+                with contextlib.redirect_stdout(stdout):
+                    self.assertEqual(plot.main([path, "-o", out]), 0)
+                PlotTest.assert_charts(self, out, names, stdout.getvalue())
 
 
 if __name__ == "__main__":
