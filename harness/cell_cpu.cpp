@@ -21,16 +21,19 @@ namespace sharebench {
 namespace {
 
 std::uint64_t ns_of(const timespec& ts) {
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
+         static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
 std::uint64_t ns_of(const timeval& tv) {
-  return static_cast<std::uint64_t>(tv.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(tv.tv_usec) * 1000u;
+  return static_cast<std::uint64_t>(tv.tv_sec) * 1'000'000'000u +
+         static_cast<std::uint64_t>(tv.tv_usec) * 1000u;
 }
 
 std::uint64_t steady_ns() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count());
 }
 
 // Reads `p`'s CPU clock into cpu_ns; false if it has none (it has ended).
@@ -44,7 +47,8 @@ bool read_clock(ProcessCpu& p) {
 
 std::uint64_t ticks_to_ns(unsigned long long ticks) {
   static const long per_second = ::sysconf(_SC_CLK_TCK);
-  return static_cast<std::uint64_t>(ticks) * 1'000'000'000u / static_cast<std::uint64_t>(per_second);
+  return static_cast<std::uint64_t>(ticks) * 1'000'000'000u /
+         static_cast<std::uint64_t>(per_second);
 }
 
 // From /proc/PID/stat: its parent, start time and reaped children's time; nullopt if it is gone.
@@ -130,9 +134,9 @@ CpuSnapshot read_clocks(std::vector<ProcessCpu> processes) {
 
 void add_newcomers(CpuSnapshot& end, const std::vector<ProcessCpu>& found) {
   for (const ProcessCpu& f : found) {
-    const auto known = std::find_if(end.descendants.begin(), end.descendants.end(), [&](const ProcessCpu& p) {
-      return p.pid == f.pid && p.started == f.started;
-    });
+    const auto known =
+        std::find_if(end.descendants.begin(), end.descendants.end(),
+                     [&](const ProcessCpu& p) { return p.pid == f.pid && p.started == f.started; });
     if (known != end.descendants.end()) {
       known->reaped_ns = f.reaped_ns;
       continue;
@@ -158,10 +162,14 @@ CellCpu CellCpuMeter::stop(std::span<const pid_t> workers) {
   return cpu;
 }
 
-CellCpu cpu_between(const CpuSnapshot& start, const CpuSnapshot& end, std::span<const pid_t> workers) {
+CellCpu cpu_between(const CpuSnapshot& start, const CpuSnapshot& end,
+                    std::span<const pid_t> workers) {
   auto index_in = [](const std::vector<ProcessCpu>& in, pid_t pid, unsigned long long started) {
-    const auto it = std::find_if(in.begin(), in.end(), [&](const ProcessCpu& q) { return q.pid == pid && q.started == started; });
-    return it == in.end() ? std::optional<std::size_t>() : std::optional<std::size_t>(it - in.begin());
+    const auto it = std::find_if(in.begin(), in.end(), [&](const ProcessCpu& q) {
+      return q.pid == pid && q.started == started;
+    });
+    return it == in.end() ? std::optional<std::size_t>()
+                          : std::optional<std::size_t>(it - in.begin());
   };
   CellCpu cpu;
   std::uint64_t worker_ns = 0, helper_ns = 0;
@@ -186,8 +194,9 @@ CellCpu cpu_between(const CpuSnapshot& start, const CpuSnapshot& end, std::span<
     std::optional<std::size_t> parent;
     if (gone.parent == coordinator) {
       parent = end.descendants.size();
-    } else if (const auto at_start = std::find_if(start.descendants.begin(), start.descendants.end(),
-                                                  [&](const ProcessCpu& q) { return q.pid == gone.parent; });
+    } else if (const auto at_start =
+                   std::find_if(start.descendants.begin(), start.descendants.end(),
+                                [&](const ProcessCpu& q) { return q.pid == gone.parent; });
                at_start != start.descendants.end()) {
       parent = index_in(end.descendants, at_start->pid, at_start->started);
     }
@@ -195,7 +204,8 @@ CellCpu cpu_between(const CpuSnapshot& start, const CpuSnapshot& end, std::span<
   }
   // A rest below zero is a process nobody in the cell waited for (its parent ignores SIGCHLD,
   // or waits after the window): it is not charged for its last part.
-  for (const std::int64_t ns : reaped) helper_ns += static_cast<std::uint64_t>(std::max<std::int64_t>(0, ns));
+  for (const std::int64_t ns : reaped)
+    helper_ns += static_cast<std::uint64_t>(std::max<std::int64_t>(0, ns));
   cpu.workers_seconds = static_cast<double>(worker_ns) / 1e9;
   cpu.helpers_seconds = static_cast<double>(helper_ns) / 1e9;
   cpu.coordinator_seconds = static_cast<double>(end.own_cpu_ns - start.own_cpu_ns) / 1e9;

@@ -23,15 +23,15 @@ namespace sharebench {
 struct ProcessCpu {
   pid_t pid = 0, parent = 0;
   unsigned long long started = 0;  // since boot, clock ticks: a pid reused is another process
-  std::uint64_t cpu_ns = 0;  // its own CPU so far
+  std::uint64_t cpu_ns = 0;        // its own CPU so far
   std::uint64_t reaped_ns = 0;  // its children it waited for, whole lives (clock-tick resolution)
 };
 
 struct CpuSnapshot {
   std::vector<ProcessCpu> descendants;  // of the process that took it
-  std::uint64_t own_cpu_ns = 0;  // the process that took it (the coordinator)
-  std::uint64_t own_reaped_ns = 0;  // its children it waited for
-  std::uint64_t took_ns = 0;  // wall-clock time the clock reads took
+  std::uint64_t own_cpu_ns = 0;         // the process that took it (the coordinator)
+  std::uint64_t own_reaped_ns = 0;      // its children it waited for
+  std::uint64_t took_ns = 0;            // wall-clock time the clock reads took
 };
 
 // The calling process's descendants, from one pass over /proc (every process of the machine:
@@ -46,7 +46,8 @@ void add_newcomers(CpuSnapshot& end, const std::vector<ProcessCpu>& found);
 
 // What the descendants burnt between `start` and `end`: the processes in `workers` as workers,
 // every other one as a helper.
-CellCpu cpu_between(const CpuSnapshot& start, const CpuSnapshot& end, std::span<const pid_t> workers);
+CellCpu cpu_between(const CpuSnapshot& start, const CpuSnapshot& end,
+                    std::span<const pid_t> workers);
 
 // The runner's use of the above. The passes over /proc are made before the window starts and
 // after it ends; only the clock reads frame it, so the span charged is the window within

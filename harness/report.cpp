@@ -320,8 +320,8 @@ std::string human_ns(double ns) {
 // One line of the table, each column as text; `rep` and the service-time columns show only
 // when the table has them.
 struct ConsoleReporter::Row {
-  std::string strategy, workload, procs, rep, batch, rate, of_limit, cpu_per_op, p50, p99, p999, service_p50, service_p99,
-      mismatches, lost, status, reason;
+  std::string strategy, workload, procs, rep, batch, rate, of_limit, cpu_per_op, p50, p99, p999, service_p50,
+      service_p99, mismatches, lost, status, reason;
 };
 
 namespace {
@@ -348,8 +348,8 @@ std::string percent(double fraction) {
 std::string ConsoleReporter::format(const Row& r) const {
   std::string line = left(r.strategy, 19) + ' ' + left(r.workload, 12) + ' ' + right(r.procs, 5);
   if (repetitions_ > 1) line += ' ' + right(r.rep, 6);
-  line += ' ' + right(r.batch, 5) + ' ' + right(r.rate, 11) + ' ' + right(r.of_limit, 8) + ' ' + right(r.cpu_per_op, 9) + ' ' + right(r.p50, 10) + ' ' + right(r.p99, 10) + ' ' +
-          right(r.p999, 10);
+  line += ' ' + right(r.batch, 5) + ' ' + right(r.rate, 11) + ' ' + right(r.of_limit, 8) + ' ' +
+          right(r.cpu_per_op, 9) + ' ' + right(r.p50, 10) + ' ' + right(r.p99, 10) + ' ' + right(r.p999, 10);
   if (open_loop_) line += ' ' + right(r.service_p50, 10) + ' ' + right(r.service_p99, 10);
   line += ' ' + right(r.mismatches, 10) + ' ' + right(r.lost, 6) + "  " + r.status;
   if (!r.reason.empty()) line += ": " + r.reason;

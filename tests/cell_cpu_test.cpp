@@ -25,7 +25,8 @@ using namespace std::chrono_literals;
 constexpr std::uint64_t kMs = 1'000'000;
 
 ProcessCpu process(pid_t pid, pid_t parent, std::uint64_t cpu_ms, std::uint64_t reaped_ms = 0) {
-  return ProcessCpu{pid, parent, /*started=*/static_cast<unsigned long long>(pid) * 7, cpu_ms * kMs, reaped_ms * kMs};
+  return ProcessCpu{pid, parent, /*started=*/static_cast<unsigned long long>(pid) * 7, cpu_ms * kMs,
+                    reaped_ms * kMs};
 }
 
 TEST(CpuBetween, ChargesWhatEachProcessOfTheCellBurntInTheWindow) {
@@ -37,11 +38,12 @@ TEST(CpuBetween, ChargesWhatEachProcessOfTheCellBurntInTheWindow) {
   end.took_ns = 500'000;
   // Two workers; a server with a child of its own that it reaps in the window; an owner that
   // exits in the window and the coordinator reaps (its whole life, 70 ms, 50 of them before).
-  start.descendants = {process(11, me, 10), process(12, me, 20), process(20, me, 5, 1), process(21, 20, 8),
-                       process(30, me, 50)};
+  start.descendants = {process(11, me, 10), process(12, me, 20), process(20, me, 5, 1),
+                       process(21, 20, 8), process(30, me, 50)};
   end.own_reaped_ns = 70 * kMs;
-  end.descendants = {process(11, me, 510), process(12, me, 420), process(20, me, 305, 1 + 40),
-                     process(40, 20, 7)};  // 21 gone (reaped by 20, lived 40 ms); 40 born in the window
+  end.descendants = {
+      process(11, me, 510), process(12, me, 420), process(20, me, 305, 1 + 40),
+      process(40, 20, 7)};  // 21 gone (reaped by 20, lived 40 ms); 40 born in the window
   const pid_t workers[] = {11, 12};
   const CellCpu cpu = cpu_between(start, end, workers);
   EXPECT_DOUBLE_EQ(cpu.workers_seconds, 0.5 + 0.4);
@@ -60,7 +62,8 @@ TEST(CpuBetween, APidReusedIsAnotherProcessAndOneReapedByNobodyIsNotCharged) {
   reused.started += 1;  // pid 50 again, started later: the first 50 and its child are gone
   end.descendants = {reused};
   const CellCpu cpu = cpu_between(start, end, {});
-  EXPECT_NEAR(cpu.helpers_seconds, 0.003, 1e-12);  // the coordinator reaped nothing: no rest is negative
+  EXPECT_NEAR(cpu.helpers_seconds, 0.003,
+              1e-12);  // the coordinator reaped nothing: no rest is negative
   EXPECT_EQ(cpu.processes, 3);
 }
 
@@ -160,7 +163,8 @@ class CellCpuTest : public ::testing::Test, protected testing::TestCell {
 };
 
 TEST_F(CellCpuTest, ASpinningHelperIsChargedToItsCell) {
-  const StrategyInfo info{"spinning", "test", [](const StrategyOptions&) -> std::unique_ptr<Strategy> {
+  const StrategyInfo info{"spinning", "test",
+                          [](const StrategyOptions&) -> std::unique_ptr<Strategy> {
                             return std::make_unique<HelperStrategy<true>>();
                           }};
   const CellResult r = run(info, 1);
@@ -174,7 +178,8 @@ TEST_F(CellCpuTest, ASpinningHelperIsChargedToItsCell) {
 }
 
 TEST_F(CellCpuTest, ASleepingHelperCostsItsCellAlmostNothing) {
-  const StrategyInfo info{"sleeping", "test", [](const StrategyOptions&) -> std::unique_ptr<Strategy> {
+  const StrategyInfo info{"sleeping", "test",
+                          [](const StrategyOptions&) -> std::unique_ptr<Strategy> {
                             return std::make_unique<HelperStrategy<false>>();
                           }};
   const CellResult r = run(info, 1);
@@ -186,7 +191,8 @@ TEST_F(CellCpuTest, ASleepingHelperCostsItsCellAlmostNothing) {
 }
 
 TEST_F(CellCpuTest, AProcessForkedOutsideHelperProcessIsCharged) {
-  const StrategyInfo info{"forking", "test", [](const StrategyOptions&) -> std::unique_ptr<Strategy> {
+  const StrategyInfo info{"forking", "test",
+                          [](const StrategyOptions&) -> std::unique_ptr<Strategy> {
                             return std::make_unique<ForkingStrategy>();
                           }};
   const CellResult r = run(info, 1);
