@@ -109,6 +109,16 @@ json cell_json(const CellResult& c) {
       {"cpu_time", cpu_ns_per_op},
       {"time_unit", "ns"},
       {"items_per_second", c.ops_per_second()},
+      {"cell_cpu_seconds", c.cell_cpu_seconds()},
+      {"cell_cpu_ns_per_op", c.cell_cpu_ns_per_op()},
+      {"ops_per_cpu_second", c.ops_per_cpu_second()},
+      {"cell_cpu",
+       {{"workers_s", c.cell_cpu.workers_seconds},
+        {"helpers_s", c.cell_cpu.helpers_seconds},
+        {"processes", c.cell_cpu.processes},
+        {"coordinator_s", c.cell_cpu.coordinator_seconds},
+        {"snapshot_ns", c.cell_cpu.snapshot_ns},
+        {"scan_ns", c.cell_cpu.scan_ns}}},
       {"limit_ops_per_second", figure_or_null(c.limit_ops_per_second)},
       {"efficiency", figure_or_null(c.efficiency())},
       {"limit_mechanism", c.limit_ops_per_second > 0 ? json(c.limit_mechanism) : json(nullptr)},
@@ -180,6 +190,8 @@ std::vector<json> aggregate_entries(const CellAggregates& a, const CellResult& f
         {"cpu_time", pick(a.cpu_time)},
         {"time_unit", "ns"},
         {"items_per_second", pick(a.items_per_second)},
+        {"cell_cpu_ns_per_op", pick(a.cell_cpu_time)},
+        {"ops_per_cpu_second", pick(a.ops_per_cpu_second)},
         {"strategy", first.strategy},
         {"workload", first.workload},
         {"procs", first.procs},
@@ -308,8 +320,8 @@ std::string human_ns(double ns) {
 // One line of the table, each column as text; `rep` and the service-time columns show only
 // when the table has them.
 struct ConsoleReporter::Row {
-  std::string strategy, workload, procs, rep, batch, rate, of_limit, p50, p99, p999, service_p50, service_p99,
-      mismatches, lost, status, reason;
+  std::string strategy, workload, procs, rep, batch, rate, of_limit, cpu_per_op, p50, p99, p999, service_p50,
+      service_p99, mismatches, lost, status, reason;
 };
 
 namespace {
@@ -336,8 +348,8 @@ std::string percent(double fraction) {
 std::string ConsoleReporter::format(const Row& r) const {
   std::string line = left(r.strategy, 19) + ' ' + left(r.workload, 12) + ' ' + right(r.procs, 5);
   if (repetitions_ > 1) line += ' ' + right(r.rep, 6);
-  line += ' ' + right(r.batch, 5) + ' ' + right(r.rate, 11) + ' ' + right(r.of_limit, 8) + ' ' + right(r.p50, 10) + ' ' + right(r.p99, 10) + ' ' +
-          right(r.p999, 10);
+  line += ' ' + right(r.batch, 5) + ' ' + right(r.rate, 11) + ' ' + right(r.of_limit, 8) + ' ' +
+          right(r.cpu_per_op, 9) + ' ' + right(r.p50, 10) + ' ' + right(r.p99, 10) + ' ' + right(r.p999, 10);
   if (open_loop_) line += ' ' + right(r.service_p50, 10) + ' ' + right(r.service_p99, 10);
   line += ' ' + right(r.mismatches, 10) + ' ' + right(r.lost, 6) + "  " + r.status;
   if (!r.reason.empty()) line += ": " + r.reason;
@@ -348,7 +360,7 @@ void ConsoleReporter::context(const RunReport& report) {
   repetitions_ = report.repetitions;
   open_loop_ = report.context.target_ops_per_second > 0;
   warnings(report);
-  const Row header{"strategy", "workload", "procs", "rep", "batch", "ops/s", "% limit", "p50", "p99", "p99.9",
+  const Row header{"strategy", "workload", "procs", "rep", "batch", "ops/s", "% limit", "CPU/op", "p50", "p99", "p99.9",
                    "svc p50", "svc p99", "mismatches", "lost", "status", ""};
   const std::string line = format(header);
   out_ << line << '\n' << std::string(line.size(), '-') << std::endl;
@@ -361,7 +373,8 @@ void ConsoleReporter::cell(const CellResult& c) {
     auto latency = [&](std::uint64_t ns) { return shown(human_ns(static_cast<double>(ns))); };
     out_ << format(Row{c.strategy, c.workload, std::to_string(c.procs), std::to_string(c.repetition),
                        shown(std::to_string(c.batch)), shown(human_rate(c.ops_per_second())),
-                       ran && c.limit_ops_per_second > 0 ? percent_of_limit(c.efficiency()) : "-", latency(c.latency.p50),
+                       ran && c.limit_ops_per_second > 0 ? percent_of_limit(c.efficiency()) : "-",
+                       shown(human_ns(c.cell_cpu_ns_per_op())), latency(c.latency.p50),
                        latency(c.latency.p99), latency(c.latency.p999), latency(c.service_time.p50),
                        latency(c.service_time.p99), shown(std::to_string(c.check.mismatches)),
                        shown(std::to_string(c.check.lost_updates)), to_string(c.status), c.reason})
@@ -402,7 +415,8 @@ void ConsoleReporter::print_aggregates() {
         return central && ok->limit_ops_per_second > 0 ? percent_of_limit(pick(of) / ok->limit_ops_per_second) : "-";
       };
       out_ << format(Row{ok->strategy, ok->workload, std::to_string(ok->procs), n, std::to_string(ok->batch),
-                         rate(a.items_per_second), limit_share(a.items_per_second), latency(a.latency_p50), latency(a.latency_p99),
+                         rate(a.items_per_second), limit_share(a.items_per_second), latency(a.cell_cpu_time),
+                         latency(a.latency_p50), latency(a.latency_p99),
                          latency(a.latency_p999), latency(service[0]), latency(service[1]), "-", "-", status, ""})
            << std::endl;
     }

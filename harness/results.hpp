@@ -40,6 +40,17 @@ struct CheckFigures {
   std::string first_problem;  // the first mismatch or loss, described
 };
 
+// What every process of a cell burnt (user + system) from just before the window to just after
+// it (harness/cell_cpu.hpp). The coordinator, the harness itself, is reported, not charged.
+struct CellCpu {
+  double workers_seconds = 0;  // the worker processes, from /proc
+  double helpers_seconds = 0;  // every other process of the cell: servers, owners, redis-server
+  int processes = 0;  // processes of the cell seen by either snapshot
+  double coordinator_seconds = 0;
+  std::uint64_t snapshot_ns = 0;  // the clock reads at both ends of the window, wall clock
+  std::uint64_t scan_ns = 0;  // the passes over /proc before and after it, wall clock
+};
+
 struct CellResult {
   std::string strategy, workload;
   int procs = 0;
@@ -48,7 +59,8 @@ struct CellResult {
   std::string reason;  // why skipped or failed
   double window_seconds = 0;
   std::uint64_t ops = 0, gets = 0, puts = 0, adds = 0;
-  double cpu_seconds = 0;  // all workers
+  double cpu_seconds = 0;  // all workers, as each counted itself (Google Benchmark's cpu_time)
+  CellCpu cell_cpu;
   std::size_t batch = 0;
   double target_ops_per_second = 0;  // open loop, all workers together; 0 in closed loop
   std::uint64_t clock_cost_ns = 0;
@@ -72,6 +84,12 @@ struct CellResult {
   // The fraction of its limit the cell reached; 0 without a limit.
   double efficiency() const { return limit_ops_per_second > 0 ? ops_per_second() / limit_ops_per_second : 0; }
   double cpu_ns_per_op() const { return ops > 0 ? cpu_seconds * 1e9 / static_cast<double>(ops) : 0; }
+  // Every process of the cell, per op and the other way round.
+  double cell_cpu_seconds() const { return cell_cpu.workers_seconds + cell_cpu.helpers_seconds; }
+  double cell_cpu_ns_per_op() const { return ops > 0 ? cell_cpu_seconds() * 1e9 / static_cast<double>(ops) : 0; }
+  double ops_per_cpu_second() const {
+    return cell_cpu_seconds() > 0 ? static_cast<double>(ops) / cell_cpu_seconds() : 0;
+  }
   bool open_loop() const { return target_ops_per_second > 0; }
   // Open loop: the cell ran ok and kept up with its schedule (within 5%).
   bool target_met() const {

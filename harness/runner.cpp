@@ -16,6 +16,7 @@
 #include "common/cpu.hpp"
 #include "common/error.hpp"
 #include "common/os.hpp"
+#include "harness/cell_cpu.hpp"
 #include "harness/shared_area.hpp"
 #include "harness/worker.hpp"
 
@@ -127,12 +128,15 @@ class CellExecution {
       area_.set_phase(Phase::warmup);
       sleep_for(settings_.warmup);
     }
+    CellCpuMeter cpu;
+    cpu.start();
     area_.set_phase(Phase::measure);
     window_started_ = true;
     const auto window_start = Clock::now();
     measure_window(settings_.duration);
     area_.set_phase(Phase::stop);
     result_.window_seconds = std::chrono::duration<double>(Clock::now() - window_start).count();
+    result_.cell_cpu = cpu.stop(worker_pids());
 
     wait_for("stop", settings_.stop_grace, [&] {
       for (int w = 0; w < cell_.procs; ++w) {
@@ -216,6 +220,12 @@ class CellExecution {
       return "worker " + std::to_string(w) + ": " + report.error;
     }
     return "worker " + std::to_string(w) + " " + workers_[w].how_ended();
+  }
+
+  std::vector<pid_t> worker_pids() const {
+    std::vector<pid_t> pids;
+    for (std::size_t w = 0; w < workers_.size(); ++w) pids.push_back(workers_[w].pid());
+    return pids;
   }
 
   void sample_memory() {

@@ -48,6 +48,8 @@ std::vector<CellAggregates> aggregate_repetitions(std::span<const CellResult> ce
     };
     a.real_time = of([](const CellResult& c) { return c.ns_per_op(); });
     a.cpu_time = of([](const CellResult& c) { return c.cpu_ns_per_op(); });
+    a.cell_cpu_time = of([](const CellResult& c) { return c.cell_cpu_ns_per_op(); });
+    a.ops_per_cpu_second = of([](const CellResult& c) { return c.ops_per_cpu_second(); });
     a.items_per_second = of([](const CellResult& c) { return c.ops_per_second(); });
     a.latency_p50 = of([](const CellResult& c) { return static_cast<double>(c.latency.p50); });
     a.latency_p99 = of([](const CellResult& c) { return static_cast<double>(c.latency.p99); });

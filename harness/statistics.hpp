@@ -22,7 +22,8 @@ Aggregate aggregate(std::span<const double> values);
 struct CellAggregates {
   std::size_t first = 0, count = 0;  // the repetitions are cells[first, first + count)
   std::size_t ok = 0;  // repetitions that ran ok
-  Aggregate real_time, cpu_time, items_per_second;  // ns per op, CPU ns per op, ops/s
+  Aggregate real_time, cpu_time, items_per_second;  // ns per op, workers' CPU ns per op, ops/s
+  Aggregate cell_cpu_time, ops_per_cpu_second;  // every process of the cell: CPU ns per op, ops per CPU-second
   Aggregate latency_p50, latency_p99, latency_p999;  // ns
 };
 

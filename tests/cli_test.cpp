@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -420,9 +421,30 @@ TEST(Cli, RunPrintsTheTableAndWritesTheReport) {
   const CommandResult r = run_sharebench(short_run(out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(testing::os_objects_with("-" + std::to_string(r.pid) + "-"), std::vector<std::string>{});
-  EXPECT_NE(r.out.find("strategy            workload     procs batch       ops/s  % limit"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("strategy            workload     procs batch       ops/s  % limit    CPU/op"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("mmap-table          read             2    16"), std::string::npos) << r.out;
   const auto report = nlohmann::json::parse(testing::read_file(out));
+  // The cell's CPU: its workers plus every process it started, whoever started it.
+  const std::set<std::string> with_servers = {"socket-manager[zmq]", "socket-manager[uds]", "queue-passing", "redis",
+                                              "py-manager", "py-queue", "py-redis"};
+  for (const auto& c : report["benchmarks"]) {
+    if (c["status"] != "ok") continue;
+    const auto& cpu = c["cell_cpu"];
+    const std::string strategy = c["strategy"];
+    EXPECT_DOUBLE_EQ(c["cell_cpu_seconds"].get<double>(), cpu["workers_s"].get<double>() + cpu["helpers_s"].get<double>())
+        << c["name"];
+    EXPECT_DOUBLE_EQ(c["cell_cpu_ns_per_op"].get<double>(),
+                     c["cell_cpu_seconds"].get<double>() * 1e9 / c["iterations"].get<double>())
+        << c["name"];
+    EXPECT_GT(cpu["workers_s"].get<double>(), 0) << c["name"];
+    if (with_servers.count(strategy) != 0) {
+      EXPECT_GT(cpu["processes"].get<int>(), c["procs"].get<int>()) << c["name"];
+      EXPECT_GT(cpu["helpers_s"].get<double>(), 0) << c["name"] << ": its server's CPU is the cell's";
+    } else if (strategy == "mmap-table" || strategy == "shm-map") {
+      EXPECT_EQ(cpu["processes"], c["procs"]) << c["name"];
+      EXPECT_EQ(cpu["helpers_s"].get<double>(), 0) << c["name"];
+    }
+  }
   EXPECT_EQ(report["context"]["json_schema_version"], 1);
   EXPECT_EQ(report["context"]["partial"], false);
   // The calibration: the median of five rounds, and their spread.
