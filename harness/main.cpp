@@ -428,6 +428,7 @@ void check_plan(RunPlan& plan, const std::string& out) {
       warnings = strategy->check_options(shapes_of(indices));
     } catch (const Error&) {
       if (!sweep) throw;
+      strategy->check_options({});  // what it refuses whatever the sizes (a bad URL) is bad input
       // A sweep skips the sizes over the strategy's own limit (a message, a segment) with its
       // reason; what it refuses of the sizes together (one table file for two) is bad input.
       std::vector<std::size_t> fit;

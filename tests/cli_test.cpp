@@ -145,6 +145,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"KeysRepeated", {"--keys", "1K,1000"}, "--keys: '1000' repeats '1K'"},
         BadInput{"ServeValueSizeList", {"serve", "--endpoint", "tcp://127.0.0.1:5555", "--value-size", "32,64"},
                  "serve: give one --value-size, not a list"},
+        // In a sweep too, what a strategy refuses whatever the sizes is bad input, not a skip.
+        BadInput{"RedisUrlBadInASweep", {"--strategy", "redis", "--redis-url", "bogus", "--value-size", "32,64"},
+                 "--redis-url: 'bogus' is not a Redis address; accepted: redis://HOST:PORT, unix:///PATH"},
         BadInput{"QueuePassingValueOverItsMessageAlone",
                  {"--strategy", "queue-passing", "--value-size", "64K", "--keys", "100"},
                  "queue-passing: the dataset needs messages of 65539 payload bytes (longest key 3 + longest value "
