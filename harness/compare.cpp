@@ -11,6 +11,7 @@
 #include "common/error.hpp"
 #include "harness/report.hpp"
 #include "harness/statistics.hpp"
+#include "harness/workload.hpp"
 #include "strategies/registry.hpp"
 
 namespace sharebench {
@@ -25,6 +26,7 @@ struct Samples {
   std::string skipped;  // the reason the cell was skipped, if it was
   std::string strategy, workload;
   json batch;  // the batch its repetitions ran with; null where the report does not say
+  json value_size, keys;  // its dataset's sizes: the entry's, else its workload's in the settings
 
   std::string why_not_run(const char* side) const {
     if (!failure.empty()) return std::string("failed in ") + side + ": " + failure;
@@ -51,18 +53,78 @@ void identify(Samples& s, const json& entry) {
   }
 }
 
-std::map<std::string, Samples> samples_of(const json& report, bool normalize) {
+// The dimensions cells are matched by besides strategy, workload and procs: the sizes either
+// report sweeps (its names carry them), so that a sweep compares cell by cell with another,
+// and a single size with the sweep's cell of that size. Sizes neither report sweeps are
+// settings: two single-size reports of other sizes are `not comparable`, as any setting.
+struct Dimensions {
+  bool value_size = false, keys = false;
+};
+
+bool names_carry(const json& report, const std::string& segment) {
+  for (const json& b : report["benchmarks"]) {
+    if (b.value("run_name", b.value("name", "")).find("/" + segment) != std::string::npos) return true;
+  }
+  return false;
+}
+
+Dimensions swept_by(const json& base, const json& candidate) {
+  return {names_carry(base, "value:") || names_carry(candidate, "value:"),
+          names_carry(base, "keys:") || names_carry(candidate, "keys:")};
+}
+
+// `name` with its size segments replaced by those `dims` match by.
+std::string matched_name(const std::string& name, const json& value_size, const json& keys, Dimensions dims) {
+  std::string base;
+  std::size_t start = 0;
+  while (start <= name.size()) {
+    const std::size_t slash = std::min(name.find('/', start), name.size());
+    const std::string segment = name.substr(start, slash - start);
+    if (segment.rfind("value:", 0) != 0 && segment.rfind("keys:", 0) != 0) base += (base.empty() ? "" : "/") + segment;
+    start = slash + 1;
+  }
+  auto text = [](const json& v, std::string (*format)(std::uint64_t)) {
+    return v.is_number_integer() && v.get<std::int64_t>() >= 0 ? format(v.get<std::uint64_t>()) : std::string("?");
+  };
+  if (dims.value_size) base += "/value:" + text(value_size, value_size_text);
+  if (dims.keys) base += "/keys:" + text(keys, key_count_text);
+  return base;
+}
+
+// The workload entries of a report's settings (a sweep has one per size, under one name).
+std::vector<json> workloads_of(const json& report) {
+  return report["context"].value("settings", json::object()).value("workloads", std::vector<json>{});
+}
+
+std::map<std::string, Samples> samples_of(const json& report, bool normalize, Dimensions dims) {
   const double scale = normalize ? calibration_of(report) : 1;
+  const std::vector<json> workloads = workloads_of(report);
+  // A cell's sizes: its entry's fields; a report written before it had them ran one size
+  // per workload, its settings'.
+  auto size_of = [&](const json& entry, const char* field) {
+    if (entry.contains(field)) return entry[field];
+    Samples named;
+    identify(named, entry);
+    for (const json& w : workloads) {
+      if (w.value("name", "") == named.workload && w.contains(field)) return w[field];
+    }
+    return json();
+  };
+  auto key_of = [&](const json& entry, const std::string& name) {
+    return matched_name(name, size_of(entry, "value_size"), size_of(entry, "keys"), dims);
+  };
   std::map<std::string, Samples> cells;
   std::map<std::string, const json*> medians;  // aggregate entries, for aggregates-only reports
   for (const json& b : report["benchmarks"]) {
     const std::string run_type = b.value("run_type", "iteration");
     if (run_type == "aggregate") {
-      if (b.value("aggregate_name", "") == "median") medians[b.value("run_name", "")] = &b;
+      if (b.value("aggregate_name", "") == "median") medians[key_of(b, b.value("run_name", ""))] = &b;
       continue;
     }
-    Samples& s = cells[b.value("name", "")];
+    Samples& s = cells[key_of(b, b.value("name", ""))];
     identify(s, b);
+    s.value_size = size_of(b, "value_size");
+    s.keys = size_of(b, "keys");
     const std::string status = b.value("status", "ok");
     if (status == "failed") s.failure = b.value("reason", "failed");
     if (status == "skipped") s.skipped = b.value("reason", "skipped");
@@ -74,6 +136,8 @@ std::map<std::string, Samples> samples_of(const json& report, bool normalize) {
   for (const auto& [name, median] : medians) {
     Samples& s = cells[name];
     identify(s, *median);
+    s.value_size = size_of(*median, "value_size");
+    s.keys = size_of(*median, "keys");
     if (!s.rates.empty() || !s.failure.empty()) continue;
     s.rates.push_back(median->value("items_per_second", 0.0) / scale);
     s.p99s.push_back((*median)["latency_ns"].value("p99", 0.0) * (normalize ? scale / 1e9 : 1));
@@ -147,17 +211,25 @@ const std::set<std::string> kPerCell = {"batch", "workloads", "target_ops_per_se
 struct MeasuredSettings {
   json run = json::object();  // label -> value: what every cell of the run shares
   json options = json::object();  // strategy option (its JSON name) -> value
-  std::map<std::string, json> workloads;  // name -> its parameters
+  std::map<std::string, json> workloads;  // name (and the sizes matched by) -> its parameters
   json batch;  // --batch as given
+  Dimensions dims;
 
-  explicit MeasuredSettings(const json& context) {
+  // The workload a cell of `workload` at these sizes ran.
+  std::string workload_key(const std::string& workload, const json& value_size, const json& keys) const {
+    return matched_name(workload, value_size, keys, dims);
+  }
+
+  MeasuredSettings(const json& context, Dimensions matched) : dims(matched) {
     const json settings = context.value("settings", json::object());
     for (const auto& [key, value] : settings.items()) {
       if (kNotMeasured.count(key) > 0 || kPerCell.count(key) > 0) continue;
       (is_strategy_option(key) ? options : run)[key] = value;
     }
     if (settings.contains("batch")) batch = settings["batch"];
-    for (const json& w : settings.value("workloads", json::array())) workloads[w.value("name", "")] = w;
+    for (const json& w : settings.value("workloads", json::array())) {
+      workloads[workload_key(w.value("name", ""), w.value("value_size", json()), w.value("keys", json()))] = w;
+    }
     if (context.contains("load")) {
       const double target = context["load"].value("target_ops_per_second", 0.0);
       run["load"] = target > 0 ? "open at " + setting_text(target) + " ops/s" : "closed";
@@ -212,7 +284,8 @@ std::vector<std::string> cell_differences(const MeasuredSettings& base, const Me
   add_differences(out, base.run, candidate.run, all);
   add_differences(out, base.options, candidate.options,
                   [&](const std::string& option) { return MeasuredSettings::applies(option, b.strategy); });
-  const auto wb = base.workloads.find(b.workload), wa = candidate.workloads.find(a.workload);
+  const auto wb = base.workloads.find(base.workload_key(b.workload, b.value_size, b.keys));
+  const auto wa = candidate.workloads.find(candidate.workload_key(a.workload, a.value_size, a.keys));
   if (wb != base.workloads.end() && wa != candidate.workloads.end()) {
     add_differences(out, wb->second, wa->second, measured_parameters(wb->second, wa->second));
   }
@@ -426,9 +499,10 @@ Comparison compare_reports(const json& base, const json& candidate, const Compar
   result.options = options;
   std::map<std::string, Samples> before, after;
   try {
-    before = samples_of(base, options.normalize);
-    after = samples_of(candidate, options.normalize);
-    const MeasuredSettings base_settings(base["context"]), new_settings(candidate["context"]);
+    const Dimensions dims = swept_by(base, candidate);
+    before = samples_of(base, options.normalize, dims);
+    after = samples_of(candidate, options.normalize, dims);
+    const MeasuredSettings base_settings(base["context"], dims), new_settings(candidate["context"], dims);
     result.settings_differ = run_differences(base_settings, new_settings);
     result.environment_differ = environment_differences(base["context"], candidate["context"]);
     if (options.normalize) {

@@ -1,5 +1,7 @@
-// `sharebench compare BASE NEW`: the regression gate. Cells are matched by name, and a pair
-// is judged only if both were measured alike: the settings that change what is measured
+// `sharebench compare BASE NEW`: the regression gate. Cells are matched by strategy, workload,
+// procs and the sizes either report sweeps (value size, keys: a sweep cell by cell against
+// another, a single size against the sweep's cell of that size); a cell one report lacks is
+// listed as only in it. A pair is judged only if both were measured alike: the settings that change what is measured
 // (workload, keys, value size, load, batch, pinning, window, build, the strategy's options)
 // are read from both reports, and a cell whose settings differ is `not comparable` unless
 // the user asks to compare anyway. A comparable cell regresses when its median throughput

@@ -504,7 +504,9 @@ double measure_floor(const FloorSpec& f, const Dataset& dataset, const OpSchedul
 double LimitMeter::floor_rate(const FloorSpec& f, const WorkloadSpec& workload, const Dataset& dataset,
                               const OpSchedule& schedule) {
   const bool reads_data = f.mechanism == Mechanism::table_lookup || f.mechanism == Mechanism::shared_atomic_add;
-  const auto key = std::make_tuple(f.mechanism, f.depth, f.procs, f.reply_bytes, reads_data ? workload.name : "");
+  // A sweep's sizes share the workload's name but not its data.
+  const std::string data = workload.name + "/" + std::to_string(workload.value_size) + "/" + std::to_string(workload.keys);
+  const auto key = std::make_tuple(f.mechanism, f.depth, f.procs, f.reply_bytes, reads_data ? data : "");
   const auto known = measured_.find(key);
   if (known != measured_.end()) return known->second;
   const auto start = Clock::now();

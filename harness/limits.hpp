@@ -66,7 +66,7 @@ class LimitMeter {
                     const OpSchedule& schedule);
 
   const RunSettings& settings_;
-  // (mechanism, depth, procs, reply bytes, workload: for the floors that read its data)
+  // (mechanism, depth, procs, reply bytes, workload and sizes: for the floors that read its data)
   std::map<std::tuple<Mechanism, std::size_t, int, std::size_t, std::string>, double> measured_;
   double seconds_ = 0;
 };

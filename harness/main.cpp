@@ -273,21 +273,20 @@ class StrategyFlags {
   std::deque<Flag> flags_;  // CLI11 keeps the address of each text: they must not move
 };
 
-// Refuses a workload whose dataset could not fit in memory, before anything is built: the
-// coordinator holds the dataset, and a strategy about as much again (a table, a segment).
-void check_memory(const WorkloadSpec& w) {
+// Why a workload's dataset could not fit in memory, or "": the coordinator holds the dataset,
+// and a strategy about as much again (a table, a segment). Checked before anything is built.
+std::string memory_shortfall(const WorkloadSpec& w) {
   const double per_key = static_cast<double>(w.value_size) + 11 + 16;
   const double needed = 2.5 * per_key * static_cast<double>(w.keys);
   const double physical = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGESIZE));
-  if (needed > physical / 2) {
-    char message[256];
-    std::snprintf(message, sizeof message,
-                  "--keys %llu with --value-size %u needs about %.1f GiB for the %s workload; "
-                  "this machine has %.1f GiB: use fewer keys or smaller values",
-                  static_cast<unsigned long long>(w.keys), w.value_size, needed / (1 << 30), w.name.c_str(),
-                  physical / (1 << 30));
-    throw UsageError(message);
-  }
+  if (needed <= physical / 2) return "";
+  char message[256];
+  std::snprintf(message, sizeof message,
+                "--keys %llu with --value-size %u needs about %.1f GiB for the %s workload; "
+                "this machine has %.1f GiB: use fewer keys or smaller values",
+                static_cast<unsigned long long>(w.keys), w.value_size, needed / (1 << 30), w.name.c_str(),
+                physical / (1 << 30));
+  return message;
 }
 
 nlohmann::json settings_json(const Options& o, const RunPlan& plan) {
@@ -341,18 +340,16 @@ RunPlan make_plan(const Options& o, const StrategyFlags& flags) {
   s.batch = o.batch == "auto" ? 0 : parse_integer<std::size_t>("--batch", o.batch, 1, 4096);
   s.latency_one_in =
       o.latency_sample == "auto" ? 0 : parse_integer<std::uint32_t>("--latency-sample", o.latency_sample, 1, 1u << 20);
+  const std::vector<std::uint32_t> value_sizes =
+      o.value_size.empty() ? std::vector<std::uint32_t>{} : parse_value_sizes(o.value_size);
+  const std::vector<std::uint64_t> key_counts =
+      o.keys.empty() ? std::vector<std::uint64_t>{} : parse_key_counts(o.keys);
+  plan.sweeps_value_size = value_sizes.size() > 1;
+  plan.sweeps_keys = key_counts.size() > 1;
+  std::set<std::string> names;
+  std::vector<WorkloadSpec> cells;  // each workload at each size of the sweep
   for (WorkloadSpec& w : plan.workloads) {
-    if (!o.keys.empty() && w.uses_data_keys()) {
-      w.keys = parse_integer<std::uint64_t>("--keys", o.keys, 1, 1'000'000'000);
-    } else if (!o.keys.empty()) {
-      // Preloading keys that no op reads would only make a counter-only strategy refuse the cell.
-      parse_integer<std::uint64_t>("--keys", o.keys, 1, 1'000'000'000);
-      plan.warnings.push_back("--keys does not apply to the " + w.name + " workload: it only adds to its " +
-                              std::to_string(w.counter_keys) + " counters");
-    }
-    if (!o.value_size.empty()) {
-      w.value_size = parse_integer<std::uint32_t>("--value-size", o.value_size, kMinValueSize, kMaxValueSize);
-    }
+    if (!names.insert(w.name).second) throw UsageError("workload '" + w.name + "' is given twice");
     if (!o.hit_ratio.empty()) w.hit_ratio = parse_number("--hit-ratio", o.hit_ratio, 0, 1, false, "");
     if (!o.read_ratio.empty()) {
       if (w.needs_add()) {
@@ -365,12 +362,31 @@ RunPlan make_plan(const Options& o, const StrategyFlags& flags) {
       const std::string dist = parse_choice("--dist", o.dist, "distribution", {"uniform", "zipfian"});
       w.distribution = dist == "zipfian" ? Distribution::zipfian : Distribution::uniform;
     }
+    // Preloading keys that no op reads would only make a counter-only strategy refuse the cell.
+    if (!key_counts.empty() && !w.uses_data_keys()) {
+      plan.warnings.push_back("--keys does not apply to the " + w.name + " workload: it only adds to its " +
+                              std::to_string(w.counter_keys) + " counters");
+    }
+    // --value-size and --keys override every workload's own, a workload file's too.
+    const std::vector<std::uint32_t> sizes = value_sizes.empty() ? std::vector{w.value_size} : value_sizes;
+    const std::vector<std::uint64_t> keys =
+        key_counts.empty() || !w.uses_data_keys() ? std::vector{w.keys} : key_counts;
+    for (std::uint32_t value_size : sizes) {
+      for (std::uint64_t key_count : keys) {
+        WorkloadSpec& cell = cells.emplace_back(w);
+        cell.value_size = value_size;
+        cell.keys = key_count;
+        validate(cell, "workload '" + w.name + "'");
+      }
+    }
   }
-  std::set<std::string> names;
-  for (const WorkloadSpec& w : plan.workloads) {
-    if (!names.insert(w.name).second) throw UsageError("workload '" + w.name + "' is given twice");
-    validate(w, "workload '" + w.name + "'");
-    check_memory(w);
+  plan.workloads = std::move(cells);
+  for (std::size_t i = 0; i < plan.workloads.size(); ++i) {
+    std::string shortfall = memory_shortfall(plan.workloads[i]);
+    if (shortfall.empty()) continue;
+    // A sweep runs the sizes that fit; a single size that cannot is bad input.
+    if (!plan.sweeps_value_size && !plan.sweeps_keys) throw UsageError(shortfall);
+    plan.skipped[{i, nullptr}] = std::move(shortfall);
   }
   const std::string pin = parse_choice("--pin", o.pin, "placement", {"none", "spread", "compact"});
   s.pin = pin == "none" ? PinMode::none : pin == "spread" ? PinMode::spread : PinMode::compact;
@@ -390,14 +406,47 @@ RunPlan make_plan(const Options& o, const StrategyFlags& flags) {
 // Throws Error for bad input, before anything is built.
 void check_plan(RunPlan& plan, const std::string& out) {
   if (!out.empty()) check_writable(out);
+  const bool sweep = plan.sweeps_value_size || plan.sweeps_keys;
   for (const StrategyInfo* s : plan.strategies) {
     const std::unique_ptr<Strategy> strategy = s->make(plan.settings.strategy_options);
-    // Only the datasets it will be handed: the cells of a workload it cannot run are skipped.
-    std::vector<DatasetShape> shapes;
-    for (const WorkloadSpec& w : plan.workloads) {
-      if (unsupported_reason(strategy->capabilities(), w).empty()) shapes.push_back(shape_of(w));
+    // Only the datasets it will be handed: the cells of a workload it cannot run, or whose
+    // dataset cannot fit, are skipped.
+    std::vector<std::size_t> indices;
+    for (std::size_t i = 0; i < plan.workloads.size(); ++i) {
+      if (plan.skipped.count({i, nullptr}) == 0 &&
+          unsupported_reason(strategy->capabilities(), plan.workloads[i]).empty()) {
+        indices.push_back(i);
+      }
     }
-    for (std::string& w : strategy->check_options(shapes)) plan.warnings.push_back(std::move(w));
+    auto shapes_of = [&](const std::vector<std::size_t>& of) {
+      std::vector<DatasetShape> shapes;
+      for (std::size_t i : of) shapes.push_back(shape_of(plan.workloads[i]));
+      return shapes;
+    };
+    std::vector<std::string> warnings;
+    try {
+      warnings = strategy->check_options(shapes_of(indices));
+    } catch (const Error&) {
+      if (!sweep) throw;
+      strategy->check_options({});  // what it refuses whatever the sizes (a bad URL) is bad input
+      // A sweep skips the sizes over the strategy's own limit (a message, a segment) with its
+      // reason; what it refuses of the sizes together (one table file for two) is bad input.
+      std::vector<std::size_t> fit;
+      for (std::size_t i : indices) {
+        try {
+          strategy->check_options(shapes_of({i}));
+          fit.push_back(i);
+        } catch (const Error& e) {
+          plan.skipped[{i, s}] = e.what();
+        }
+      }
+      warnings = strategy->check_options(shapes_of(fit));
+    }
+    for (std::string& w : warnings) {
+      if (std::find(plan.warnings.begin(), plan.warnings.end(), w) == plan.warnings.end()) {
+        plan.warnings.push_back(std::move(w));
+      }
+    }
   }
 }
 
@@ -455,6 +504,8 @@ int clean_command(bool dry_run) {
 
 // `sharebench serve`: the server of the one strategy of --strategy that has one.
 int serve_command(const RunPlan& plan, const std::string& workloads) {
+  if (plan.sweeps_value_size) throw UsageError("serve: give one --value-size, not a list");
+  if (plan.sweeps_keys) throw UsageError("serve: give one --keys, not a list");
   if (plan.workloads.size() != 1) throw UsageError("serve: give one --workload, not " + workloads);
   std::vector<const StrategyInfo*> servers;
   for (const StrategyInfo* s : plan.strategies) {
@@ -496,11 +547,14 @@ CLI::Option* add_run_options(CLI::App& app, Options& o) {
       ->capture_default_str()->type_name("N");
   app.add_flag("--aggregates-only", o.aggregates_only,
                "With --repetitions: show (table and JSON) only the aggregates of each cell");
-  app.add_option("--keys", o.keys, "Keys preloaded (overrides the workload's, except counter's, which has none; 1..1e9)")
-      ->type_name("N");
+  app.add_option("--keys", o.keys,
+                 "Keys preloaded, a comma list (a sweep; overrides every workload's, a workload file's too, except "
+                 "counter's, which has none): 1..1G, a count with an optional K, M or G (1K = 1000), or 1e5")
+      ->type_name("LIST");
   app.add_option("--value-size", o.value_size,
-                 "Bytes per value (overrides the workload's; " + std::to_string(kMinValueSize) + ".." +
-                     std::to_string(kMaxValueSize) + ")")->type_name("BYTES");
+                 "Bytes per value, a comma list (a sweep; overrides every workload's, a workload file's too): " +
+                     std::to_string(kMinValueSize) + "..1M, bytes with an optional K or M (1K = 1024)")
+      ->type_name("LIST");
   app.add_option("--hit-ratio", o.hit_ratio, "Fraction of gets that ask for a present key (0..1)")->type_name("RATIO");
   app.add_option("--read-ratio", o.read_ratio, "Fraction of ops that are gets, the rest puts (0..1; not for counter)")
       ->type_name("RATIO");
@@ -575,10 +629,11 @@ CLI::App* add_serve_command(CLI::App& app, Options& o, StrategyFlags& strategy_f
       ->type_name("NAME");
   serve->add_option("--workload-file", o.workload_file, "The workload, from a JSON file (results/SCHEMA.md)")
       ->type_name("FILE");
-  serve->add_option("--keys", o.keys, "Keys preloaded (overrides the workload's; 1..1e9)")->type_name("N");
+  serve->add_option("--keys", o.keys, "Keys preloaded (overrides the workload's; 1..1G, optional K, M or G, 1K = 1000)")
+      ->type_name("N");
   serve->add_option("--value-size", o.value_size,
-                    "Bytes per value (overrides the workload's; " + std::to_string(kMinValueSize) + ".." +
-                        std::to_string(kMaxValueSize) + ")")
+                    "Bytes per value (overrides the workload's; " + std::to_string(kMinValueSize) +
+                        "..1M, optional K or M, 1K = 1024)")
       ->type_name("BYTES");
   serve->add_option("--seed", o.seed, "Seed of every random choice (give the runs' own)")
       ->capture_default_str()
@@ -610,8 +665,8 @@ int exit_code(const RunReport& report, const std::string& out) {
 int run(int argc, char** argv) {
   CLI::App app{
       "sharebench: measures how fast N processes on one host can share a dictionary, and whether\n"
-      "they read back what was written. Runs every strategy x workload x procs cell and prints a\n"
-      "table; --out writes the JSON report (results/SCHEMA.md).\n"};
+      "they read back what was written. Runs every strategy x workload x procs (x value size x keys)\n"
+      "cell and prints a table; --out writes the JSON report (results/SCHEMA.md).\n"};
   app.name("sharebench");
   app.set_version_flag("--version", version_text(), "Print the version, git revision and build type, then exit");
   Options o;

@@ -12,15 +12,12 @@
 
 #include "common/error.hpp"
 #include "harness/histogram.hpp"
+#include "harness/workload.hpp"
 
 namespace sharebench {
 namespace {
 
 using nlohmann::json;
-
-std::string cell_name(const CellResult& c) {
-  return c.strategy + "/" + c.workload + "/procs:" + std::to_string(c.procs);
-}
 
 json context_json(const RunReport& report) {
   const RunContext& c = report.context;
@@ -99,8 +96,8 @@ json cell_json(const CellResult& c) {
     worker_pss.push_back(p.pss_kib);
   }
   json entry = {
-      {"name", cell_name(c)},
-      {"run_name", cell_name(c)},
+      {"name", c.name()},
+      {"run_name", c.name()},
       {"run_type", "iteration"},
       {"repetition_index", c.repetition},
       {"threads", c.procs},
@@ -119,16 +116,19 @@ json cell_json(const CellResult& c) {
         {"coordinator_s", c.cell_cpu.coordinator_seconds},
         {"snapshot_ns", c.cell_cpu.snapshot_ns},
         {"scan_ns", c.cell_cpu.scan_ns}}},
+      {"bytes_per_second", c.bytes_per_second()},
       {"limit_ops_per_second", figure_or_null(c.limit_ops_per_second)},
       {"efficiency", figure_or_null(c.efficiency())},
       {"limit_mechanism", c.limit_ops_per_second > 0 ? json(c.limit_mechanism) : json(nullptr)},
       {"strategy", c.strategy},
       {"workload", c.workload},
       {"procs", c.procs},
+      {"value_size", c.value_size},
+      {"keys", c.keys},
       {"status", to_string(c.status)},
       {"reason", c.reason},
       {"window_s", c.window_seconds},
-      {"ops", {{"get", c.gets}, {"put", c.puts}, {"add", c.adds}}},
+      {"ops", {{"get", c.gets}, {"get_found", c.gets_found}, {"put", c.puts}, {"add", c.adds}}},
       {"batch", c.batch},
       {"latency_ns", summary_json(c.latency)},
       {"service_time_ns", summary_json(c.service_time)},
@@ -170,7 +170,7 @@ json cell_json(const CellResult& c) {
 // Benchmark shapes them, over the repetitions that ran ok.
 std::vector<json> aggregate_entries(const CellAggregates& a, const CellResult& first, int repetitions) {
   if (a.ok == 0) return {};
-  const std::string base = cell_name(first);
+  const std::string base = first.name();
   std::vector<json> entries;
   for (const char* name : {"mean", "median", "stddev", "cv"}) {
     auto pick = [&](const Aggregate& of) {
@@ -192,9 +192,12 @@ std::vector<json> aggregate_entries(const CellAggregates& a, const CellResult& f
         {"items_per_second", pick(a.items_per_second)},
         {"cell_cpu_ns_per_op", pick(a.cell_cpu_time)},
         {"ops_per_cpu_second", pick(a.ops_per_cpu_second)},
+        {"bytes_per_second", pick(a.bytes_per_second)},
         {"strategy", first.strategy},
         {"workload", first.workload},
         {"procs", first.procs},
+        {"value_size", first.value_size},
+        {"keys", first.keys},
         {"repetitions_ok", a.ok},
         {"latency_ns", {{"p50", pick(a.latency_p50)}, {"p99", pick(a.latency_p99)}, {"p999", pick(a.latency_p999)}}},
     });
@@ -211,15 +214,16 @@ std::vector<json> aggregate_entries(const CellAggregates& a, const CellResult& f
 
 json to_json(const RunReport& report, bool aggregates_only) {
   json benchmarks = json::array();
-  // A family is a strategy/workload pair; its instances are the procs values, in run order.
+  // A family is a strategy/workload pair; its instances are its cells (procs, and the sizes a
+  // sweep varies), in run order.
   // The repetitions of a cell are consecutive in report.cells; its aggregates follow them.
-  std::map<std::string, std::pair<int, std::map<int, int>>> families;
+  std::map<std::string, std::pair<int, std::map<std::string, int>>> families;
   for (const CellAggregates& a : report.aggregates) {
     const CellResult& c = report.cells[a.first];
     auto [family, inserted] = families.try_emplace(c.strategy + "/" + c.workload,
-                                                   static_cast<int>(families.size()), std::map<int, int>{});
+                                                   static_cast<int>(families.size()), std::map<std::string, int>{});
     auto& instances = family->second.second;
-    const int instance = instances.try_emplace(c.procs, static_cast<int>(instances.size())).first->second;
+    const int instance = instances.try_emplace(c.name(), static_cast<int>(instances.size())).first->second;
     std::vector<json> entries;
     if (!aggregates_only || report.repetitions == 1) {
       for (std::size_t i = a.first; i < a.first + a.count; ++i) entries.push_back(cell_json(report.cells[i]));
@@ -320,8 +324,8 @@ std::string human_ns(double ns) {
 // One line of the table, each column as text; `rep` and the service-time columns show only
 // when the table has them.
 struct ConsoleReporter::Row {
-  std::string strategy, workload, procs, rep, batch, rate, of_limit, cpu_per_op, p50, p99, p999, service_p50,
-      service_p99, mismatches, lost, status, reason;
+  std::string strategy, workload, procs, value, keys, rep, batch, rate, bytes_rate, of_limit, cpu_per_op, p50, p99, p999,
+      service_p50, service_p99, mismatches, lost, status, reason;
 };
 
 namespace {
@@ -342,14 +346,25 @@ std::string percent(double fraction) {
   std::snprintf(buffer, sizeof buffer, "%.1f%%", 100 * fraction);
   return buffer;
 }
+// Bytes per second as MB/s (10^6 bytes), three significant figures or whole.
+std::string megabytes(double bytes_per_second) {
+  const double mb = bytes_per_second / 1e6;
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, mb < 10 ? "%.2f" : mb < 100 ? "%.1f" : "%.0f", mb);
+  return buffer;
+}
 
 }  // namespace
 
 std::string ConsoleReporter::format(const Row& r) const {
   std::string line = left(r.strategy, 19) + ' ' + left(r.workload, 12) + ' ' + right(r.procs, 5);
+  if (sweeps_value_size_) line += ' ' + right(r.value, 6);
+  if (sweeps_keys_) line += ' ' + right(r.keys, 6);
   if (repetitions_ > 1) line += ' ' + right(r.rep, 6);
-  line += ' ' + right(r.batch, 5) + ' ' + right(r.rate, 11) + ' ' + right(r.of_limit, 8) + ' ' +
-          right(r.cpu_per_op, 9) + ' ' + right(r.p50, 10) + ' ' + right(r.p99, 10) + ' ' + right(r.p999, 10);
+  line += ' ' + right(r.batch, 5) + ' ' + right(r.rate, 11);
+  if (sweeps_value_size_) line += ' ' + right(r.bytes_rate, 8);
+  line += ' ' + right(r.of_limit, 8) + ' ' + right(r.cpu_per_op, 9) + ' ' + right(r.p50, 10) + ' ' + right(r.p99, 10) +
+          ' ' + right(r.p999, 10);
   if (open_loop_) line += ' ' + right(r.service_p50, 10) + ' ' + right(r.service_p99, 10);
   line += ' ' + right(r.mismatches, 10) + ' ' + right(r.lost, 6) + "  " + r.status;
   if (!r.reason.empty()) line += ": " + r.reason;
@@ -359,8 +374,11 @@ std::string ConsoleReporter::format(const Row& r) const {
 void ConsoleReporter::context(const RunReport& report) {
   repetitions_ = report.repetitions;
   open_loop_ = report.context.target_ops_per_second > 0;
+  sweeps_value_size_ = report.sweeps_value_size;
+  sweeps_keys_ = report.sweeps_keys;
   warnings(report);
-  const Row header{"strategy", "workload", "procs", "rep", "batch", "ops/s", "% limit", "CPU/op", "p50", "p99", "p99.9",
+  const Row header{"strategy", "workload", "procs", "value", "keys", "rep", "batch", "ops/s", "MB/s", "% limit", "CPU/op",
+                   "p50", "p99", "p99.9",
                    "svc p50", "svc p99", "mismatches", "lost", "status", ""};
   const std::string line = format(header);
   out_ << line << '\n' << std::string(line.size(), '-') << std::endl;
@@ -371,8 +389,9 @@ void ConsoleReporter::cell(const CellResult& c) {
     const bool ran = c.status != CellStatus::skipped && c.ops > 0;
     auto shown = [&](const std::string& text) { return ran ? text : "-"; };
     auto latency = [&](std::uint64_t ns) { return shown(human_ns(static_cast<double>(ns))); };
-    out_ << format(Row{c.strategy, c.workload, std::to_string(c.procs), std::to_string(c.repetition),
-                       shown(std::to_string(c.batch)), shown(human_rate(c.ops_per_second())),
+    out_ << format(Row{c.strategy, c.workload, std::to_string(c.procs), value_size_text(c.value_size),
+                       key_count_text(c.keys), std::to_string(c.repetition), shown(std::to_string(c.batch)),
+                       shown(human_rate(c.ops_per_second())), shown(megabytes(c.bytes_per_second())),
                        ran && c.limit_ops_per_second > 0 ? percent_of_limit(c.efficiency()) : "-",
                        shown(human_ns(c.cell_cpu_ns_per_op())), latency(c.latency.p50),
                        latency(c.latency.p99), latency(c.latency.p999), latency(c.service_time.p50),
@@ -414,8 +433,10 @@ void ConsoleReporter::print_aggregates() {
         const bool central = n == "mean" || n == "median";
         return central && ok->limit_ops_per_second > 0 ? percent_of_limit(pick(of) / ok->limit_ops_per_second) : "-";
       };
-      out_ << format(Row{ok->strategy, ok->workload, std::to_string(ok->procs), n, std::to_string(ok->batch),
-                         rate(a.items_per_second), limit_share(a.items_per_second), latency(a.cell_cpu_time),
+      auto bytes_rate = [&](const Aggregate& of) { return n == "cv" ? percent(of.cv) : megabytes(pick(of)); };
+      out_ << format(Row{ok->strategy, ok->workload, std::to_string(ok->procs), value_size_text(ok->value_size),
+                         key_count_text(ok->keys), n, std::to_string(ok->batch), rate(a.items_per_second),
+                         bytes_rate(a.bytes_per_second), limit_share(a.items_per_second), latency(a.cell_cpu_time),
                          latency(a.latency_p50), latency(a.latency_p99),
                          latency(a.latency_p999), latency(service[0]), latency(service[1]), "-", "-", status, ""})
            << std::endl;

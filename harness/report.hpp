@@ -27,6 +27,7 @@ struct RunReport {
   // Appended to, never rewritten: those known before the first cell, then those about the cells.
   std::vector<std::string> warnings;
   int repetitions = 1;
+  bool sweeps_value_size = false, sweeps_keys = false;  // the run sweeps them: the table shows them
   bool partial = false;  // the run was interrupted; `cells` holds what was measured
 };
 
@@ -44,7 +45,8 @@ class Reporter {
 // The table on a stream: the warnings known before the first cell, a header, a row per cell
 // as it finishes, then the warnings about the cells. With repetitions, each row carries its
 // repetition index (column `rep`) and each cell's repetitions are followed by its mean,
-// median, stddev and cv rows; in open loop, service-time columns follow the latency ones.
+// median, stddev and cv rows; in open loop, service-time columns follow the latency ones. A
+// sweep shows the sizes it varies (`value`, `keys`); over value sizes, MB/s of values moved.
 class ConsoleReporter final : public Reporter {
  public:
   // aggregates_only: with repetitions, a cell's aggregate rows without the rows of its
@@ -65,6 +67,7 @@ class ConsoleReporter final : public Reporter {
   const bool aggregates_only_;
   int repetitions_ = 1;
   bool open_loop_ = false;
+  bool sweeps_value_size_ = false, sweeps_keys_ = false;  // their columns show, and MB/s with value sizes
   std::vector<CellResult> repetitions_of_cell_;  // of the cell being run, until its aggregates show
   std::size_t warnings_shown_ = 0;
 };

@@ -54,11 +54,16 @@ struct CellCpu {
 struct CellResult {
   std::string strategy, workload;
   int procs = 0;
+  std::uint64_t keys = 0;  // the cell's dataset: keys preloaded, bytes per value
+  std::uint32_t value_size = 0;
+  // The dimensions its name carries besides strategy, workload and procs: those the run sweeps.
+  bool named_value_size = false, named_keys = false;
   int repetition = 0;
   CellStatus status = CellStatus::ok;
   std::string reason;  // why skipped or failed
   double window_seconds = 0;
   std::uint64_t ops = 0, gets = 0, puts = 0, adds = 0;
+  std::uint64_t gets_found = 0;  // gets that returned a value
   double cpu_seconds = 0;  // all workers, as each counted itself (Google Benchmark's cpu_time)
   CellCpu cell_cpu;
   std::size_t batch = 0;
@@ -79,7 +84,14 @@ struct CellResult {
   double limit_ops_per_second = 0;
   std::string limit_mechanism;
 
+  // "strategy/workload/procs:N", then "/value:64K" and "/keys:1M" where the run sweeps them.
+  std::string name() const;
   double ops_per_second() const { return window_seconds > 0 ? static_cast<double>(ops) / window_seconds : 0; }
+  // Bytes of values moved per second: each get that returned a value and each put carries
+  // value_size bytes; an add carries none.
+  double bytes_per_second() const {
+    return window_seconds > 0 ? static_cast<double>((gets_found + puts) * value_size) / window_seconds : 0;
+  }
   double ns_per_op() const { return ops > 0 ? window_seconds * 1e9 / static_cast<double>(ops) : 0; }
   // The fraction of its limit the cell reached; 0 without a limit.
   double efficiency() const { return limit_ops_per_second > 0 ? ops_per_second() / limit_ops_per_second : 0; }

@@ -250,6 +250,7 @@ class CellExecution {
       p.latency_one_in = r.latency_one_in;
       result_.ops += r.ops;
       result_.gets += r.gets;
+      result_.gets_found += r.gets_found;
       result_.puts += r.puts;
       result_.adds += r.adds;
       result_.cpu_seconds += p.cpu_seconds;
@@ -368,6 +369,13 @@ std::vector<int> allowed_cpus() {
   return cpus;
 }
 
+std::string CellResult::name() const {
+  std::string name = strategy + "/" + workload + "/procs:" + std::to_string(procs);
+  if (named_value_size) name += "/value:" + value_size_text(value_size);
+  if (named_keys) name += "/keys:" + key_count_text(keys);
+  return name;
+}
+
 const char* to_string(CellStatus status) {
   switch (status) {
     case CellStatus::ok:
@@ -391,6 +399,8 @@ CellResult run_cell(const CellSpec& cell, const RunSettings& settings) {
   result.strategy = std::string(cell.strategy->name);
   result.workload = cell.workload->name;
   result.procs = cell.procs;
+  result.keys = cell.workload->keys;
+  result.value_size = cell.workload->value_size;
   result.repetition = cell.repetition;
   result.target_ops_per_second = settings.target_ops_per_second;
   auto fail = [&](std::string reason) {

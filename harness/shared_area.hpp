@@ -27,6 +27,7 @@ struct WorkerReport {
   std::atomic<ReportState> state;
   // Counted in the measured window only.
   std::uint64_t ops, gets, puts, adds;
+  std::uint64_t gets_found;  // gets that returned a value
   std::uint64_t reads_checked, mismatches;
   std::uint64_t cpu_ns;
   // Counted over warm-up and window alike: what the counters must add up to.

@@ -30,7 +30,8 @@ std::vector<CellAggregates> aggregate_repetitions(std::span<const CellResult> ce
     const CellResult& first = cells[i];
     std::size_t end = i;
     while (end < cells.size() && cells[end].strategy == first.strategy && cells[end].workload == first.workload &&
-           cells[end].procs == first.procs) {
+           cells[end].procs == first.procs && cells[end].value_size == first.value_size &&
+           cells[end].keys == first.keys) {
       ++end;
     }
     CellAggregates a;
@@ -51,6 +52,7 @@ std::vector<CellAggregates> aggregate_repetitions(std::span<const CellResult> ce
     a.cell_cpu_time = of([](const CellResult& c) { return c.cell_cpu_ns_per_op(); });
     a.ops_per_cpu_second = of([](const CellResult& c) { return c.ops_per_cpu_second(); });
     a.items_per_second = of([](const CellResult& c) { return c.ops_per_second(); });
+    a.bytes_per_second = of([](const CellResult& c) { return c.bytes_per_second(); });
     a.latency_p50 = of([](const CellResult& c) { return static_cast<double>(c.latency.p50); });
     a.latency_p99 = of([](const CellResult& c) { return static_cast<double>(c.latency.p99); });
     a.latency_p999 = of([](const CellResult& c) { return static_cast<double>(c.latency.p999); });

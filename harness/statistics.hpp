@@ -17,13 +17,14 @@ struct Aggregate {
 // Of an empty span, all zero; of one value, stddev and cv are 0.
 Aggregate aggregate(std::span<const double> values);
 
-// The repetitions of one cell (strategy/workload/procs), consecutive in the run's cells, and
+// The repetitions of one cell (strategy/workload/procs/value size/keys), consecutive in the run's cells, and
 // their aggregates over the repetitions that ran ok (all zero if none did).
 struct CellAggregates {
   std::size_t first = 0, count = 0;  // the repetitions are cells[first, first + count)
   std::size_t ok = 0;  // repetitions that ran ok
   Aggregate real_time, cpu_time, items_per_second;  // ns per op, workers' CPU ns per op, ops/s
   Aggregate cell_cpu_time, ops_per_cpu_second;  // every process of the cell: CPU ns per op, ops per CPU-second
+  Aggregate bytes_per_second;  // of values moved (CellResult::bytes_per_second)
   Aggregate latency_p50, latency_p99, latency_p999;  // ns
 };
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include "harness/limits.hpp"
 #include "harness/warnings.hpp"
@@ -58,24 +59,46 @@ void run_cells(const RunPlan& plan, RunReport& report, std::span<Reporter* const
                             static_cast<std::size_t>(plan.repetitions);
   ProgressLine progress(cells);
   std::size_t done = 0;
-  for (const WorkloadSpec& workload : plan.workloads) {
-    const Dataset dataset = build_dataset(workload);
-    const OpSchedule schedule(workload, plan.settings.seed);
+  for (std::size_t w = 0; w < plan.workloads.size(); ++w) {
+    const WorkloadSpec& workload = plan.workloads[w];
+    const auto unfit = plan.skipped.find({w, nullptr});
+    // A dataset that cannot fit is never built: its cells are skipped with the reason.
+    std::optional<Dataset> dataset;
+    std::optional<OpSchedule> schedule;
+    if (unfit == plan.skipped.end()) {
+      dataset.emplace(build_dataset(workload));
+      schedule.emplace(workload, plan.settings.seed);
+    }
     for (const StrategyInfo* strategy : plan.strategies) {
+      const auto refused = unfit != plan.skipped.end() ? unfit : plan.skipped.find({w, strategy});
       for (int procs : plan.procs) {
         for (int rep = 0; rep < plan.repetitions; ++rep, ++done) {
           if (interrupt_signal() != 0) {
             report.partial = true;
             return;
           }
-          progress.show(done, std::string(strategy->name) + "/" + workload.name + "/procs:" + std::to_string(procs) +
-                                  " rep " + std::to_string(rep + 1) + "/" + std::to_string(plan.repetitions));
-          const CellSpec cell{strategy, &workload, &dataset, &schedule, procs, rep};
-          CellResult result = run_cell(cell, plan.settings);
-          if (plan.measure_limits) {  // measured moments after the cell, on the same data
-            const CellLimit limit = limits.limit_of(result, *strategy, workload, dataset, schedule);
-            result.limit_ops_per_second = limit.ops_per_second;
-            result.limit_mechanism = limit.mechanism;
+          CellResult result;
+          result.strategy = std::string(strategy->name);
+          result.workload = workload.name;
+          result.procs = procs;
+          result.keys = workload.keys;
+          result.value_size = workload.value_size;
+          result.named_value_size = plan.sweeps_value_size;
+          result.named_keys = plan.sweeps_keys;
+          if (refused != plan.skipped.end()) {
+            result.status = CellStatus::skipped;
+            result.reason = refused->second;
+          } else {
+            progress.show(done, result.name() + " rep " + std::to_string(rep + 1) + "/" +
+                                    std::to_string(plan.repetitions));
+            result = run_cell(CellSpec{strategy, &workload, &*dataset, &*schedule, procs, rep}, plan.settings);
+            result.named_value_size = plan.sweeps_value_size;
+            result.named_keys = plan.sweeps_keys;
+            if (plan.measure_limits) {  // measured moments after the cell, on the same data
+              const CellLimit limit = limits.limit_of(result, *strategy, workload, *dataset, *schedule);
+              result.limit_ops_per_second = limit.ops_per_second;
+              result.limit_mechanism = limit.mechanism;
+            }
           }
           report.cells.push_back(std::move(result));
           progress.clear();
@@ -130,6 +153,8 @@ RunReport run_plan(const RunPlan& plan, RunContext context, std::span<Reporter* 
   c.target_ops_per_second = plan.settings.target_ops_per_second;
   report.settings = plan.described;
   report.repetitions = plan.repetitions;
+  report.sweeps_value_size = plan.sweeps_value_size;
+  report.sweeps_keys = plan.sweeps_keys;
   report.warnings = start_warnings(c, plan.procs, plan.warnings);
 
   install_interrupt_handlers();

@@ -41,8 +41,8 @@ std::vector<std::string> result_warnings(const RunReport& report) {
     if (a.ok > 1 && a.items_per_second.cv > 0.05) {
       const CellResult& first = report.cells[a.first];
       char line[200];
-      std::snprintf(line, sizeof line, "%s/%s/procs:%d varies by %.1f%% (cv of ops/s) across %zu repetitions",
-                    first.strategy.c_str(), first.workload.c_str(), first.procs, 100 * a.items_per_second.cv, a.ok);
+      std::snprintf(line, sizeof line, "%s varies by %.1f%% (cv of ops/s) across %zu repetitions",
+                    first.name().c_str(), 100 * a.items_per_second.cv, a.ok);
       warnings.push_back(line);
     }
   }
@@ -51,13 +51,13 @@ std::vector<std::string> result_warnings(const RunReport& report) {
     if (cell.status == CellStatus::ok && cell.open_loop() && !cell.target_met()) {
       const std::string repetition =
           report.repetitions > 1 ? " (repetition " + std::to_string(cell.repetition) + ")" : "";
-      warnings.push_back(cell.strategy + "/" + cell.workload + "/procs:" + std::to_string(cell.procs) + repetition +
+      warnings.push_back(cell.name() + repetition +
                          " fell behind its open-loop target: " + human_rate(cell.ops_per_second()) + " ops/s of " +
                          human_rate(cell.target_ops_per_second) +
                          " ops/s targeted (more than 5% short); its latency includes the queue that built up");
     }
     if (cell.status == CellStatus::ok && cell.ops < 10'000) {
-      warnings.push_back(cell.strategy + "/" + cell.workload + "/procs:" + std::to_string(cell.procs) + " ran only " +
+      warnings.push_back(cell.name() + " ran only " +
                          std::to_string(cell.ops) + " ops (< 10000): too few for stable figures; raise --duration");
     }
   }

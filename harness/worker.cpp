@@ -249,11 +249,13 @@ class Worker {
     const Op* ops = ops_.data();
     const PlannedOp* const* planned = planned_.data();
     std::array<std::uint64_t, 3> kinds{};
+    std::uint64_t found = 0;
     for (std::size_t i = 0; i < n; ++i) {
       const Op& op = ops[i];
       ++kinds[static_cast<std::size_t>(op.kind)];
       switch (op.kind) {
         case OpKind::get:
+          found += op.found ? 1 : 0;
           if (check_reads_) check_get(op, *planned[i]);
           break;
         case OpKind::put:
@@ -266,6 +268,7 @@ class Worker {
     }
     if (measuring) {
       for (std::size_t k = 0; k < kinds.size(); ++k) kind_counts_[k] += kinds[k];
+      report_.gets_found += found;
       report_.ops += n;
     }
   }

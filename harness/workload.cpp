@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <charconv>
 #include <cstring>
@@ -10,6 +11,7 @@
 
 #include "common/error.hpp"
 #include "common/hash.hpp"
+#include "strategies/option.hpp"
 
 namespace sharebench {
 namespace {
@@ -272,6 +274,103 @@ OpSchedule::OpSchedule(const WorkloadSpec& spec, std::uint64_t seed) {
     }
     op.key_hash = value_key_hash(op.key());
   }
+}
+
+}  // namespace sharebench
+
+namespace sharebench {
+namespace {
+
+struct Unit {
+  char suffix;
+  std::uint64_t factor;
+};
+constexpr Unit kBinaryUnits[] = {{'K', 1024}, {'M', 1024 * 1024}};
+constexpr Unit kDecimalUnits[] = {{'K', 1'000}, {'M', 1'000'000}, {'G', 1'000'000'000}};
+
+std::string trimmed(std::string_view text) {
+  const auto first = text.find_first_not_of(' ');
+  if (first == std::string_view::npos) return "";
+  return std::string(text.substr(first, text.find_last_not_of(' ') - first + 1));
+}
+
+// `item`: a whole number (parse_integer's forms) with an optional suffix of `units`, from
+// min to max.
+std::uint64_t parse_with_unit(std::string_view flag, const std::string& item, std::span<const Unit> units,
+                              std::uint64_t min, std::uint64_t max) {
+  const std::string quoted = std::string(flag) + ": '" + item + "'";
+  std::string accepted_units;
+  for (const Unit& u : units) {
+    accepted_units += (accepted_units.empty() ? "" : ", ") + std::string(1, u.suffix) + " (" + std::to_string(u.factor) + ")";
+  }
+  std::string number = item;
+  std::uint64_t factor = 1;
+  if (!number.empty() && std::isalpha(static_cast<unsigned char>(number.back()))) {
+    const char suffix = static_cast<char>(std::toupper(static_cast<unsigned char>(number.back())));
+    const auto unit = std::find_if(units.begin(), units.end(), [&](const Unit& u) { return u.suffix == suffix; });
+    if (unit == units.end()) {
+      throw Error(quoted + " has an unknown suffix '" + std::string(1, number.back()) + "'; accepted: " + accepted_units);
+    }
+    factor = unit->factor;
+    number.pop_back();
+  }
+  const std::string range = "; accepted: " + std::to_string(min) + " to " + std::to_string(max);
+  std::uint64_t n = 0;
+  try {
+    n = parse_integer<std::uint64_t>(flag, number, 0, UINT64_MAX);
+  } catch (const Error&) {
+    throw Error(quoted + " is not a whole number" + range);
+  }
+  if (n > max / factor || n * factor < min) throw Error(quoted + " is out of range" + range);
+  return n * factor;
+}
+
+template <typename Int>
+std::vector<Int> parse_list(std::string_view flag, std::string_view text, std::span<const Unit> units,
+                            std::uint64_t min, std::uint64_t max) {
+  std::vector<Int> values;
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = text.find(',', start);
+    items.push_back(trimmed(text.substr(start, comma == std::string_view::npos ? comma : comma - start)));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (items[i].empty()) {
+      throw Error(std::string(flag) + ": empty item in '" + std::string(text) + "'; give a list such as " +
+                  (units.size() == 2 ? "32,1K,64K" : "1K,100K,10M"));
+    }
+    const auto value = static_cast<Int>(parse_with_unit(flag, items[i], units, min, max));
+    // A repeated size would run its cells twice under one name.
+    if (const auto at = std::find(values.begin(), values.end(), value); at != values.end()) {
+      throw Error(std::string(flag) + ": '" + items[i] + "' repeats '" + items[static_cast<std::size_t>(at - values.begin())] +
+                  "'");
+    }
+    values.push_back(value);
+  }
+  return values;
+}
+
+std::string with_suffix(std::uint64_t n, std::span<const Unit> units) {
+  for (auto unit = units.rbegin(); unit != units.rend(); ++unit) {
+    if (n >= unit->factor && n % unit->factor == 0) return std::to_string(n / unit->factor) + unit->suffix;
+  }
+  return std::to_string(n);
+}
+
+}  // namespace
+
+std::string value_size_text(std::uint64_t bytes) { return with_suffix(bytes, kBinaryUnits); }
+std::string key_count_text(std::uint64_t keys) { return with_suffix(keys, kDecimalUnits); }
+
+std::vector<std::uint32_t> parse_value_sizes(std::string_view text) {
+  return parse_list<std::uint32_t>("--value-size", text, kBinaryUnits, kMinValueSize, kMaxValueSize);
+}
+
+std::vector<std::uint64_t> parse_key_counts(std::string_view text) {
+  return parse_list<std::uint64_t>("--keys", text, kDecimalUnits, 1, kMaxKeys);
 }
 
 }  // namespace sharebench

@@ -86,6 +86,19 @@ struct WorkloadSpec {
 
 inline constexpr std::uint32_t kMinValueSize = 16;  // version + one pattern word
 inline constexpr std::uint32_t kMaxValueSize = 1u << 20;
+inline constexpr std::uint64_t kMaxKeys = 1'000'000'000;
+
+// The sweep axes of the command line. --value-size takes bytes with an optional binary
+// suffix (1K = 1024, 1M = 1048576), --keys a count with an optional decimal one (1K = 1000,
+// 1M = 10^6, 1G = 10^9); a number may also be written 1e5 when exactly whole. A comma list
+// sweeps; an empty item, a repeated size, an unknown suffix or a size out of range throws
+// Error naming the option and the item.
+std::vector<std::uint32_t> parse_value_sizes(std::string_view text);
+std::vector<std::uint64_t> parse_key_counts(std::string_view text);
+// A size as a cell name writes it, with the suffixes the options take: 65536 -> "64K",
+// 1000 -> "1000"; 1000000 keys -> "1M", 1500 -> "1500".
+std::string value_size_text(std::uint64_t bytes);
+std::string key_count_text(std::uint64_t keys);
 
 // The preset names, in the order `--workload all` runs them.
 std::span<const std::string_view> workload_names();

@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/workload.hpp"
 #include "strategies/option.hpp"
 #include "strategies/registry.hpp"
 #include "tests/test_support.hpp"
@@ -127,6 +128,31 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"KeysBelowOne", {"--keys", "1e-3"}, "--keys: '1e-3' is not a whole number; accepted: 1 to 1000000000"},
         BadInput{"KeysScientificTooMany", {"--keys", "2e9"}, "--keys: '2e9' is out of range; accepted: 1 to 1000000000"},
         BadInput{"ProcsScientificFraction", {"--procs", "1,2.5e0"}, "--procs: '2.5e0' is not a whole number; accepted: 1 to 1024"},
+        // Sweeps: lists of sizes with suffixes; the bad item is named.
+        BadInput{"ValueSizeZero", {"--value-size", "0"}, "--value-size: '0' is out of range; accepted: 16 to 1048576"},
+        BadInput{"ValueSizeAboveOneMebibyte", {"--value-size", "32,2M"},
+                 "--value-size: '2M' is out of range; accepted: 16 to 1048576"},
+        BadInput{"ValueSizeEmptyItem", {"--value-size", "32,,64"},
+                 "--value-size: empty item in '32,,64'; give a list such as 32,1K,64K"},
+        BadInput{"ValueSizeUnknownSuffix", {"--value-size", "32,32Q"},
+                 "--value-size: '32Q' has an unknown suffix 'Q'; accepted: K (1024), M (1048576)"},
+        BadInput{"ValueSizeFraction", {"--value-size", "1.5K"},
+                 "--value-size: '1.5K' is not a whole number; accepted: 16 to 1048576"},
+        BadInput{"ValueSizeRepeated", {"--value-size", "64K,32,65536"}, "--value-size: '65536' repeats '64K'"},
+        BadInput{"KeysFractionInAList", {"--keys", "1K,1.5"}, "--keys: '1.5' is not a whole number; accepted: 1 to 1000000000"},
+        BadInput{"KeysUnknownSuffix", {"--keys", "10T"},
+                 "--keys: '10T' has an unknown suffix 'T'; accepted: K (1000), M (1000000), G (1000000000)"},
+        BadInput{"KeysAboveOneBillion", {"--keys", "2G"}, "--keys: '2G' is out of range; accepted: 1 to 1000000000"},
+        BadInput{"KeysRepeated", {"--keys", "1K,1000"}, "--keys: '1000' repeats '1K'"},
+        BadInput{"ServeValueSizeList", {"serve", "--endpoint", "tcp://127.0.0.1:5555", "--value-size", "32,64"},
+                 "serve: give one --value-size, not a list"},
+        // In a sweep too, what a strategy refuses whatever the sizes is bad input, not a skip.
+        BadInput{"RedisUrlBadInASweep", {"--strategy", "redis", "--redis-url", "bogus", "--value-size", "32,64"},
+                 "--redis-url: 'bogus' is not a Redis address; accepted: redis://HOST:PORT, unix:///PATH"},
+        BadInput{"QueuePassingValueOverItsMessageAlone",
+                 {"--strategy", "queue-passing", "--value-size", "64K", "--keys", "100"},
+                 "queue-passing: the dataset needs messages of 65539 payload bytes (longest key 3 + longest value "
+                 "65536), over the 65536 a queue message may carry; use a smaller --value-size"},
         BadInput{"TableFileInMissingDirectory", {"--strategy", "mmap-table", "--table-file", "/nonexistent-dir/t.tbl"},
                  "table file '/nonexistent-dir/t.tbl' does not exist and cannot be created in "
                  "'/nonexistent-dir': No such file or directory"}),
@@ -139,6 +165,151 @@ TEST(Cli, ADatasetLargerThanMemoryIsRefusedBeforeAnythingIsBuilt) {
                         "workload; this machine has ", 0), 0u) << r.err;
   EXPECT_NE(r.err.find(" GiB: use fewer keys or smaller values\n"), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
+}
+
+// The options' forms, and each size as a cell name writes it.
+TEST(Cli, SizesAreNamedWithTheSuffixesTheOptionsTake) {
+  EXPECT_EQ(parse_value_sizes("32, 1K,64k,1M,2e3"), (std::vector<std::uint32_t>{32, 1024, 65536, 1048576, 2000}));
+  EXPECT_EQ(parse_key_counts("1K,100K,10M,1e4,7,1G"),
+            (std::vector<std::uint64_t>{1000, 100'000, 10'000'000, 10'000, 7, 1'000'000'000}));
+  EXPECT_EQ(value_size_text(65536), "64K");
+  EXPECT_EQ(value_size_text(1048576), "1M");
+  EXPECT_EQ(value_size_text(1000), "1000");
+  EXPECT_EQ(value_size_text(1536), "1536");
+  EXPECT_EQ(key_count_text(1'000'000), "1M");
+  EXPECT_EQ(key_count_text(1500), "1500");
+  EXPECT_EQ(key_count_text(1024), "1024");
+  EXPECT_EQ(key_count_text(1'000'000'000), "1G");
+}
+
+// workload x value size x keys x strategy x procs, in that nesting; names carry only the
+// sizes that vary; every entry carries both sizes.
+TEST(Cli, ASweepRunsTheCrossProductAndNamesWhatVaries) {
+  ScratchDir dir;
+  const std::string out = dir.file("sweep.json");
+  const CommandResult r =
+      run_sharebench({"--strategy", "null", "--procs", "1,2", "--value-size", "32,1K", "--keys", "1000,2K",
+                      "--duration", "0.05", "--warmup", "0", "--no-limits", "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto report = nlohmann::json::parse(testing::read_file(out));
+  const std::vector<std::string> names = {
+      "null/read/procs:1/value:32/keys:1K", "null/read/procs:2/value:32/keys:1K", "null/read/procs:1/value:32/keys:2K",
+      "null/read/procs:2/value:32/keys:2K", "null/read/procs:1/value:1K/keys:1K", "null/read/procs:2/value:1K/keys:1K",
+      "null/read/procs:1/value:1K/keys:2K", "null/read/procs:2/value:1K/keys:2K"};
+  ASSERT_EQ(report["benchmarks"].size(), names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const auto& b = report["benchmarks"][i];
+    EXPECT_EQ(b["name"], names[i]);
+    EXPECT_EQ(b["value_size"], i < 4 ? 32 : 1024);
+    EXPECT_EQ(b["keys"], i % 4 < 2 ? 1000 : 2000);
+    EXPECT_EQ(b["family_index"], 0);
+    EXPECT_EQ(b["per_family_instance_index"], i);
+  }
+  ASSERT_EQ(report["context"]["settings"]["workloads"].size(), 4u) << "one per workload and size";
+  EXPECT_EQ(report["context"]["settings"]["workloads"][3]["value_size"], 1024);
+  // The table shows what varies, and MB/s over value sizes.
+  EXPECT_NE(r.out.find("strategy            workload     procs  value   keys batch       ops/s     MB/s  % limit"),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("null                read             2     1K     2K"), std::string::npos) << r.out;
+
+  // One list varies: only its size is named.
+  const CommandResult keys = run_sharebench({"--strategy", "null", "--keys", "1K,1500", "--value-size", "64K",
+                                             "--duration", "0.05", "--warmup", "0", "--no-limits", "--out", out});
+  ASSERT_EQ(keys.exit_code, 0) << keys.err;
+  const auto by_keys = nlohmann::json::parse(testing::read_file(out));
+  ASSERT_EQ(by_keys["benchmarks"].size(), 2u);
+  EXPECT_EQ(by_keys["benchmarks"][0]["name"], "null/read/procs:1/keys:1K");
+  EXPECT_EQ(by_keys["benchmarks"][1]["name"], "null/read/procs:1/keys:1500");
+  EXPECT_EQ(by_keys["benchmarks"][1]["value_size"], 65536);
+  EXPECT_EQ(keys.out.find("MB/s"), std::string::npos) << "value size does not vary";
+
+  // One of each: today's names and table.
+  const CommandResult single = run_sharebench({"--strategy", "null", "--keys", "1K", "--value-size", "64K",
+                                               "--duration", "0.05", "--warmup", "0", "--no-limits", "--out", out});
+  ASSERT_EQ(single.exit_code, 0) << single.err;
+  const auto one = nlohmann::json::parse(testing::read_file(out));
+  ASSERT_EQ(one["benchmarks"].size(), 1u);
+  EXPECT_EQ(one["benchmarks"][0]["name"], "null/read/procs:1");
+  EXPECT_EQ(one["benchmarks"][0]["keys"], 1000);
+  EXPECT_EQ(one["benchmarks"][0]["value_size"], 65536);
+  EXPECT_NE(single.out.find("strategy            workload     procs batch       ops/s  % limit"), std::string::npos)
+      << single.out;
+}
+
+// Bytes of values moved: every get of null-values finds its value at --hit-ratio 1, so
+// bytes_per_second is iterations x value_size / window exactly; null finds none.
+TEST(Cli, BytesPerSecondCountsTheValuesMoved) {
+  ScratchDir dir;
+  const std::string out = dir.file("bytes.json");
+  const CommandResult r = run_sharebench({"--strategy", "null-values,null", "--value-size", "1K", "--keys", "1000",
+                                          "--hit-ratio", "1", "--repetitions", "2", "--duration", "0.05", "--warmup",
+                                          "0", "--no-limits", "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto report = nlohmann::json::parse(testing::read_file(out));
+  int runs = 0;
+  for (const auto& b : report["benchmarks"]) {
+    if (b["run_type"] != "iteration") continue;
+    ++runs;
+    const std::uint64_t found = b["ops"]["get_found"];
+    EXPECT_EQ(found, b["strategy"] == "null" ? 0u : b["iterations"].get<std::uint64_t>()) << b["name"];
+    EXPECT_DOUBLE_EQ(b["bytes_per_second"].get<double>(),
+                     static_cast<double>(found * 1024) / b["window_s"].get<double>()) << b["name"];
+  }
+  EXPECT_EQ(runs, 4);
+  // The aggregates carry it too, aggregated as items_per_second.
+  const auto& mean = report["benchmarks"][2];
+  ASSERT_EQ(mean["name"], "null-values/read/procs:1_mean");
+  EXPECT_DOUBLE_EQ(mean["bytes_per_second"].get<double>(), (report["benchmarks"][0]["bytes_per_second"].get<double>() +
+                                                            report["benchmarks"][1]["bytes_per_second"].get<double>()) / 2);
+  EXPECT_EQ(mean["value_size"], 1024);
+  EXPECT_EQ(mean["keys"], 1000);
+}
+
+// Each size's memory is checked before its dataset is built: in a sweep the one that cannot
+// fit is skipped with the reason, and the sizes around it run.
+TEST(Cli, ASizeThatCannotFitIsSkippedAndTheSweepGoesOn) {
+  ScratchDir dir;
+  const std::string out = dir.file("memory.json");
+  const CommandResult r = run_sharebench({"--strategy", "null", "--value-size", "1M", "--keys", "10,1G,20",
+                                          "--duration", "0.05", "--warmup", "0", "--no-limits", "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto report = nlohmann::json::parse(testing::read_file(out));
+  ASSERT_EQ(report["benchmarks"].size(), 3u);
+  EXPECT_EQ(report["benchmarks"][0]["status"], "ok");
+  EXPECT_EQ(report["benchmarks"][2]["status"], "ok");
+  EXPECT_EQ(report["benchmarks"][2]["name"], "null/read/procs:1/keys:20");
+  const auto& skipped = report["benchmarks"][1];
+  EXPECT_EQ(skipped["name"], "null/read/procs:1/keys:1G");
+  EXPECT_EQ(skipped["status"], "skipped");
+  EXPECT_EQ(skipped["keys"], 1'000'000'000);
+  EXPECT_TRUE(std::regex_match(skipped["reason"].get<std::string>(),
+                               std::regex("--keys 1000000000 with --value-size 1048576 needs about [0-9.]+ GiB for the "
+                                          "read workload; this machine has [0-9.]+ GiB: use fewer keys or smaller values")))
+      << skipped["reason"];
+  EXPECT_EQ(skipped["iterations"], 0);
+  EXPECT_EQ(skipped["bytes_per_second"], 0);
+}
+
+// A strategy's own limit (queue-passing's 64 KiB message) skips the sizes over it, with the
+// limit named, and runs the rest; a single size over it is bad input.
+TEST(Cli, ASizeOverAStrategysOwnLimitIsSkippedWithTheLimitNamed) {
+  ScratchDir dir;
+  const std::string out = dir.file("limit.json");
+  const CommandResult r = run_sharebench({"--strategy", "queue-passing,null", "--value-size", "32,64K", "--keys", "100",
+                                          "--duration", "0.05", "--warmup", "0", "--no-limits", "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto report = nlohmann::json::parse(testing::read_file(out));
+  ASSERT_EQ(report["benchmarks"].size(), 4u);
+  EXPECT_EQ(report["benchmarks"][0]["name"], "queue-passing/read/procs:1/value:32");
+  EXPECT_EQ(report["benchmarks"][0]["status"], "ok");
+  EXPECT_EQ(report["benchmarks"][0]["check"]["mismatches"], 0);
+  EXPECT_EQ(report["benchmarks"][2]["name"], "queue-passing/read/procs:1/value:64K");
+  EXPECT_EQ(report["benchmarks"][2]["status"], "skipped");
+  EXPECT_EQ(report["benchmarks"][2]["reason"],
+            "queue-passing: the dataset needs messages of 65539 payload bytes (longest key 3 + longest value 65536), "
+            "over the 65536 a queue message may carry; use a smaller --value-size");
+  EXPECT_EQ(report["benchmarks"][3]["status"], "ok") << "null has no such limit";
+  EXPECT_EQ(testing::os_objects_with("-" + std::to_string(r.pid) + "-"), std::vector<std::string>{});
 }
 
 TEST(Cli, AWorkloadFileAddsItsWorkloadsAndBadOnesAreRefusedByName) {
@@ -269,7 +440,7 @@ TEST(Cli, HelpNamesWhatEachOptionTakes) {
     EXPECT_EQ(r.out.find("TEXT"), std::string::npos) << r.out;
   }
   const std::string help = run_sharebench({"--help"}).out;
-  for (const char* option : {"--strategy LIST", "--procs LIST", "--duration SECONDS", "--keys N", "--value-size BYTES",
+  for (const char* option : {"--strategy LIST", "--procs LIST", "--duration SECONDS", "--keys LIST", "--value-size LIST",
                              "--workload-file FILE", "--out FILE", "--target OPS", "--shm-size SIZE"}) {
     EXPECT_NE(help.find(option), std::string::npos) << option << "\n" << help;
   }

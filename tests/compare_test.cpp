@@ -7,6 +7,7 @@
 
 #include "common/error.hpp"
 #include "harness/compare.hpp"
+#include "harness/workload.hpp"
 #include "tests/test_support.hpp"
 
 namespace sharebench {
@@ -130,6 +131,65 @@ TEST(Compare, ACellSkippedOnBothSidesPassesWithItsReason) {
   const Comparison c = compare_reports(skipped, skipped, {});
   EXPECT_FALSE(c.regressed());
   EXPECT_EQ(cell(c, "mmap-table/counter/procs:1").note, "skipped in BASE: strategy does not support add");
+}
+
+// A sweep's report: each cell at each value size and key count, named by the sizes that vary
+// as sharebench names them, its entries carrying value_size and keys.
+struct SweepCell {
+  std::string name;  // strategy/workload/procs:N
+  std::uint64_t value_size, keys;
+  double rate;
+};
+json sweep_report(const std::vector<SweepCell>& cells, bool names_value, bool names_keys) {
+  json r = report({});
+  for (const SweepCell& c : cells) {
+    std::string name = c.name;
+    if (names_value) name += "/value:" + value_size_text(c.value_size);
+    if (names_keys) name += "/keys:" + key_count_text(c.keys);
+    for (int rep = 0; rep < 3; ++rep) {
+      r["benchmarks"].push_back({{"name", name}, {"run_name", name}, {"run_type", "iteration"}, {"status", "ok"},
+                                 {"value_size", c.value_size}, {"keys", c.keys}, {"items_per_second", c.rate},
+                                 {"latency_ns", {{"p99", 1e9 / c.rate}}}});
+    }
+  }
+  return r;
+}
+
+TEST(CompareSweeps, ASweepComparesCellByCellWithAnotherByAllItsDimensions) {
+  const json base = sweep_report({{"a/read/procs:1", 32, 1000, 100}, {"a/read/procs:1", 65536, 1000, 50},
+                                  {"a/read/procs:1", 32, 1'000'000, 80}, {"a/read/procs:1", 65536, 1'000'000, 40}},
+                                 true, true);
+  // At 64K and 1K keys half as fast; 1M keys at 64K not run; 1M values new.
+  const json candidate = sweep_report({{"a/read/procs:1", 32, 1000, 100}, {"a/read/procs:1", 65536, 1000, 25},
+                                       {"a/read/procs:1", 32, 1'000'000, 80}, {"a/read/procs:1", 1 << 20, 1000, 9}},
+                                      true, true);
+  const Comparison c = compare_reports(base, candidate, {});
+  ASSERT_EQ(c.cells.size(), 3u);
+  EXPECT_EQ(cell(c, "a/read/procs:1/value:32/keys:1K").verdict, Verdict::same);
+  EXPECT_EQ(cell(c, "a/read/procs:1/value:64K/keys:1K").verdict, Verdict::regressed);
+  EXPECT_NEAR(cell(c, "a/read/procs:1/value:64K/keys:1K").change, -0.5, 1e-9);
+  EXPECT_EQ(cell(c, "a/read/procs:1/value:32/keys:1M").verdict, Verdict::same);
+  EXPECT_EQ(c.only_in_base, std::vector<std::string>{"a/read/procs:1/value:64K/keys:1M"});
+  EXPECT_EQ(c.only_in_new, std::vector<std::string>{"a/read/procs:1/value:1M/keys:1K"});
+  EXPECT_TRUE(c.regressed());
+}
+
+TEST(CompareSweeps, ASingleSizeMatchesTheSweepsCellOfThatSize) {
+  // BASE ran one value size (its names carry none), NEW swept two at the same key count.
+  const json single = sweep_report({{"a/read/procs:1", 1024, 1000, 100}}, false, false);
+  const json sweep = sweep_report({{"a/read/procs:1", 32, 1000, 300}, {"a/read/procs:1", 1024, 1000, 60}}, true, false);
+  const Comparison c = compare_reports(single, sweep, {});
+  ASSERT_EQ(c.cells.size(), 1u);
+  EXPECT_EQ(c.cells[0].name, "a/read/procs:1/value:1K");
+  EXPECT_EQ(c.cells[0].verdict, Verdict::regressed);
+  EXPECT_EQ(c.only_in_new, std::vector<std::string>{"a/read/procs:1/value:32"});
+  // A report written before entries carried their sizes: its settings' workload says them.
+  json old = report({{"a/read/procs:1", {100, 100, 100}}});
+  old["context"]["settings"] = {{"workloads", {{{"name", "read"}, {"keys", 1000}, {"value_size", 1024}}}}};
+  const Comparison from_old = compare_reports(old, sweep, {});
+  ASSERT_EQ(from_old.cells.size(), 1u);
+  EXPECT_EQ(from_old.cells[0].name, "a/read/procs:1/value:1K");
+  EXPECT_TRUE(from_old.cells[0].settings_differ.empty());
 }
 
 // A report as sharebench writes it, as far as compare reads it: the context's settings and
