@@ -65,6 +65,7 @@ ShmTable::ShmTable(Segment& segment, TableHeader* header, std::chrono::milliseco
       header_(header),
       slots_(static_cast<Slot*>(segment.get_address_from_handle(header->slots))),
       mask_(header->slot_count - 1),
+      hash_seed_(header->hash_seed),
       base_(static_cast<char*>(segment.get_address())),
       segment_size_(segment.get_size()),
       lock_timeout_(lock_timeout) {}
@@ -90,8 +91,6 @@ ShmTable ShmTable::open(Segment& segment, std::chrono::milliseconds lock_timeout
   if (header == nullptr) throw Error("shm-map: the segment holds no table");
   return ShmTable(segment, header, lock_timeout);
 }
-
-std::uint64_t ShmTable::hash(std::string_view key) const { return hash64(key, header_->hash_seed); }
 
 void ShmTable::prefetch_record(std::uint64_t hash) const {
   const std::uint64_t e = slots_[hash & mask_].entry.load(std::memory_order_relaxed);
