@@ -30,12 +30,10 @@ void store_word(char* p, std::uint64_t v) {
   __atomic_store_n(reinterpret_cast<std::uint64_t*>(p), v, __ATOMIC_RELAXED);
 }
 
-// Bytes [i*8, i*8+8) of s, zero-padded past its end.
+// Bytes [i*8, i*8+8) of s, zero-padded past its end (without a memcpy of variable size: a call).
 std::uint64_t word_of(std::string_view s, std::uint64_t i) {
-  std::uint64_t w = 0;
   const std::uint64_t at = i * 8;
-  std::memcpy(&w, s.data() + at, std::min<std::uint64_t>(8, s.size() - at));
-  return w;
+  return s.size() - at >= 8 ? load64(s.data() + at) : load_partial(s.data() + at, s.size() - at);
 }
 
 void store_bytes(char* dst, std::string_view bytes, std::uint64_t padded_size) {
