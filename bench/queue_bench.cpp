@@ -222,7 +222,7 @@ void BM_QueuePassingGet(benchmark::State& state) {
   Prepared p;
   const auto& keys = write_data().keys;
   std::vector<Op> ops(static_cast<std::size_t>(state.range(0)));
-  for (Op& op : ops) op.result.reserve(64);
+  for (Op& op : ops) op.buffer.reserve(64);
   std::size_t next = 0;
   for (auto _ : state) {
     for (Op& op : ops) {

@@ -25,6 +25,26 @@ inline std::uint64_t load64(const char* p) {
   return v;
 }
 
+// Bytes [0, n) of p as a little-endian word, zero-padded, for 0 < n < 8: two overlapping
+// loads instead of a memcpy of variable size, which is a call.
+inline std::uint64_t load_partial(const char* p, std::size_t n) {
+  if (n >= 4) {
+    std::uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    return lo | std::uint64_t{hi} << (8 * (n - 4));
+  }
+  const auto byte = [p](std::size_t i) { return std::uint64_t{static_cast<unsigned char>(p[i])}; };
+  return byte(0) | byte(n / 2) << (8 * (n / 2)) | byte(n - 1) << (8 * (n - 1));
+}
+
+// Whether [a, a + n) and [b, b + n) hold the same bytes; keys are short, and memcmp a call.
+inline bool same_bytes(const char* a, const char* b, std::size_t n) {
+  if (n > 16) return std::memcmp(a, b, n) == 0;
+  if (n >= 8) return load64(a) == load64(b) && load64(a + n - 8) == load64(b + n - 8);
+  return n == 0 || load_partial(a, n) == load_partial(b, n);
+}
+
 // Hashes eight bytes at a time; the tail is read as one zero-padded word.
 inline std::uint64_t hash64(const char* data, std::size_t size, std::uint64_t seed) {
   constexpr std::uint64_t kMul = 0x9e3779b97f4a7c15ULL;
@@ -34,11 +54,7 @@ inline std::uint64_t hash64(const char* data, std::size_t size, std::uint64_t se
     h = (h ^ mix64(load64(data + i))) * kMul;
     h ^= h >> 29;
   }
-  if (i < size) {
-    std::uint64_t tail = 0;
-    std::memcpy(&tail, data + i, size - i);
-    h = (h ^ mix64(tail)) * kMul;
-  }
+  if (i < size) h = (h ^ mix64(load_partial(data + i, size - i))) * kMul;
   return mix64(h);
 }
 

@@ -37,6 +37,7 @@ constexpr bool has_position(std::uint64_t word) { return (word & kPositionEnd) !
 // which reads the home slot (in cache by then) and prefetches its record if it may match.
 template <typename Table, typename KeyAt, typename Apply>
 void apply_prefetched(const Table& table, std::size_t n, KeyAt key, Apply apply) {
+  if (n == 1) return apply(0, table.hash(key(0)));  // nothing to overlap: a prefetch only costs
   constexpr std::size_t kChunk = 32;
   std::uint64_t hashes[kChunk];
   for (std::size_t base = 0; base < n; base += kChunk) {

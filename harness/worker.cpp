@@ -68,6 +68,7 @@ class Worker {
         schedule_(context.schedule.ops()),
         position_(context.schedule.start_of(context.worker, context.procs)),
         check_reads_(context.capabilities.holds_data),
+        value_size_(context.workload.value_size),
         last_written_(context.area.last_written(context.worker)) {}
 
   void run() {
@@ -113,7 +114,7 @@ class Worker {
     planned_.resize(batch);
     versions_.resize(batch);
     values_.resize(c_.workload.needs_put() ? batch * c_.workload.value_size : 0);
-    for (Op& op : ops_) op.result.reserve(c_.workload.value_size);
+    for (Op& op : ops_) op.buffer.reserve(c_.workload.value_size);
   }
 
   void measured_loop(const ControlBlock& control) {
@@ -233,6 +234,9 @@ class Worker {
       Op& op = ops[i];
       op.kind = p.kind;
       op.key = p.key();
+      // A strategy that forgets its outputs is then caught, not checked on the last batch's.
+      op.found = false;
+      op.result = {};
       if (p.kind == OpKind::add) {
         op.delta = 1;
       } else if (p.kind == OpKind::put) {
@@ -266,6 +270,9 @@ class Worker {
           break;
       }
     }
+    // Counted per batch, in this process's memory: the report is shared memory, which the
+    // compiler would otherwise load and store around every op.
+    if (check_reads_) report_.reads_checked += kinds[static_cast<std::size_t>(OpKind::get)];
     if (measuring) {
       for (std::size_t k = 0; k < kinds.size(); ++k) kind_counts_[k] += kinds[k];
       report_.gets_found += found;
@@ -273,28 +280,34 @@ class Worker {
     }
   }
 
+  // Every get, inline: its answer against the plan, its value against its key and version.
+  // What is wrong is worded out of line, so the checks that pass cost a few instructions.
   void check_get(const Op& op, const PlannedOp& planned) {
-    ++report_.reads_checked;
     if (planned.miss) {
-      if (op.found) mismatch(op, "is never written, but get returned a value");
+      if (op.found) [[unlikely]] mismatch(op, "is never written, but get returned a value");
       return;
     }
-    if (!op.found) return mismatch(op, "was preloaded, but get reported it absent");
+    if (!op.found) [[unlikely]] return mismatch(op, "was preloaded, but get reported it absent");
     std::uint64_t version = 0;
-    if (!value_is_valid(op.result, c_.workload.value_size, planned.key_hash, &version)) {
-      return mismatch(op, "returned " + std::to_string(op.result.size()) +
-                              " bytes that are not a value written for this key");
+    if (!value_is_valid(op.result, value_size_, planned.key_hash, &version)) [[unlikely]] {
+      return invalid_value(op);
     }
-    const int writer = version_writer(version);
-    const bool written_by_a_worker = c_.workload.needs_put() && writer >= 0 && writer < c_.procs;
-    if (version != 0 && !written_by_a_worker) {
-      mismatch(op, "returned version " + std::to_string(version) + ", which nobody wrote");
-    }
+    if (version != 0) check_writer(op, version);
   }
 
-  void mismatch(const Op& op, const std::string& what) {
+  [[gnu::noinline]] void invalid_value(const Op& op) {
+    mismatch(op, "returned " + std::to_string(op.result.size()) + " bytes that are not a value written for this key");
+  }
+
+  [[gnu::noinline]] void check_writer(const Op& op, std::uint64_t version) {
+    const int writer = version_writer(version);
+    const bool written_by_a_worker = c_.workload.needs_put() && writer >= 0 && writer < c_.procs;
+    if (!written_by_a_worker) mismatch(op, "returned version " + std::to_string(version) + ", which nobody wrote");
+  }
+
+  [[gnu::noinline, gnu::cold]] void mismatch(const Op& op, std::string_view what) {
     if (report_.mismatches++ == 0) {
-      copy_message(report_.first_mismatch, "key '" + std::string(op.key) + "' " + what);
+      copy_message(report_.first_mismatch, "key '" + std::string(op.key) + "' " + std::string(what));
     }
   }
 
@@ -303,6 +316,7 @@ class Worker {
   std::span<const PlannedOp> schedule_;
   std::size_t position_;
   const bool check_reads_;
+  const std::size_t value_size_;
   double clock_read_ns_ = 1;
   std::span<std::uint64_t> last_written_;
   std::unique_ptr<Client> client_;

@@ -34,10 +34,6 @@ WorkloadSpec preset(std::string_view name, std::uint64_t keys, double get, doubl
   return spec;
 }
 
-std::uint64_t pattern_word(std::uint64_t key_hash, std::uint64_t version) {
-  return mix64(key_hash ^ (version * 0x9e3779b97f4a7c15ULL));
-}
-
 }  // namespace
 
 std::span<const std::string_view> workload_names() { return kWorkloadNames; }
@@ -123,22 +119,6 @@ void fill_value(char* out, std::size_t size, std::uint64_t key_hash, std::uint64
   std::size_t i = sizeof version;
   for (; i + 8 <= size; i += 8) std::memcpy(out + i, &word, 8);
   std::memcpy(out + i, &word, size - i);
-}
-
-bool value_is_valid(std::string_view value, std::size_t size, std::uint64_t key_hash,
-                    std::uint64_t* version) {
-  if (value.size() != size || size < kMinValueSize) return false;
-  *version = load64(value.data());
-  const std::uint64_t word = pattern_word(key_hash, *version);
-  std::size_t i = sizeof(std::uint64_t);
-  std::uint64_t diff = 0;
-  for (; i + 8 <= size; i += 8) diff |= load64(value.data() + i) ^ word;
-  if (i < size) {
-    std::uint64_t tail = 0;
-    std::memcpy(&tail, value.data() + i, size - i);
-    diff |= tail ^ (word & ((std::uint64_t{1} << (8 * (size - i))) - 1));
-  }
-  return diff == 0;
 }
 
 void validate(const WorkloadSpec& w, const std::string& source) {

@@ -6,9 +6,13 @@ bool Client::get(std::string_view key, std::string& value_out) {
   Op op;
   op.kind = OpKind::get;
   op.key = key;
-  op.result.swap(value_out);  // the caller's capacity is reused
+  op.buffer.swap(value_out);  // the caller's capacity is reused
   execute(std::span<Op>(&op, 1));
-  value_out.swap(op.result);
+  if (op.found) {  // result views the buffer's start (copy_result) or the strategy's memory
+    if (op.result.data() == op.buffer.data()) op.buffer.resize(op.result.size());
+    else op.buffer.assign(op.result);
+  }
+  value_out.swap(op.buffer);
   return op.found;
 }
 

@@ -68,9 +68,18 @@ struct Op {
   std::string_view key;
   std::string_view value;  // put: the bytes to store
   std::int64_t delta = 0;  // add
-  std::string result;      // get: the value read (its capacity is reused batch after batch)
+  // get: the value read, valid until this client's next execute(): a view of memory the
+  // strategy keeps unchanged that long (mmap-table's image), so that nothing is copied, or of
+  // `buffer` (copy_result) when the bytes must be copied out.
+  std::string_view result;
+  std::string buffer;      // get: a copying strategy's copy (its capacity is reused batch after batch)
   bool found = false;      // get: whether the key was present
   std::int64_t counter = 0;  // add: the value after the add
+
+  void copy_result(std::string_view bytes) {
+    buffer.assign(bytes);
+    result = buffer;
+  }
 };
 
 // One per worker process, created by Strategy::connect() after fork.

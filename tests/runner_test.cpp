@@ -120,6 +120,66 @@ TEST_F(RunnerTest, MmapTableReportsMismatchesWhenValuesAreWrong) {
   EXPECT_NE(r.check.first_problem.find("not a value written for this key"), std::string::npos);
 }
 
+// mmap-table hands out views of its image; a client that spoils them, each in its own way,
+// must be caught on every read it spoils: the view path skips no check.
+enum class Spoil { last_byte, version, absent_as_found, result_unset };
+template <Spoil kSpoil>
+std::unique_ptr<Strategy> make_spoiling(const StrategyOptions& options) {
+  struct Spoiling final : testing::ForwardingStrategy {
+    using ForwardingStrategy::ForwardingStrategy;
+    std::unique_ptr<Client> connect(int worker) override {
+      struct SpoilingClient final : testing::ForwardingClient {
+        using ForwardingClient::ForwardingClient;
+        std::string any_value;  // a well-formed value of another key, for a read that should miss
+        void execute(std::span<Op> ops) override {
+          inner_->execute(ops);
+          for (Op& op : ops) {
+            if (!op.found) {
+              if (kSpoil == Spoil::absent_as_found && !any_value.empty()) {
+                op.found = true;
+                op.result = any_value;
+              }
+              continue;
+            }
+            if (any_value.empty()) any_value.assign(op.result);
+            if constexpr (kSpoil == Spoil::result_unset) {
+              op.result = {};
+            } else if constexpr (kSpoil == Spoil::last_byte || kSpoil == Spoil::version) {
+              op.copy_result(op.result);
+              op.buffer[kSpoil == Spoil::version ? 0 : op.buffer.size() - 1] ^= 1;
+              op.result = op.buffer;
+            }
+          }
+        }
+      };
+      return std::make_unique<SpoilingClient>(inner_->connect(worker));
+    }
+  };
+  return std::make_unique<Spoiling>(*find_strategy("mmap-table"), options);
+}
+
+TEST_F(RunnerTest, EverySpoiledViewIsAMismatch) {
+  struct Case {
+    StrategyInfo info;
+    const char* problem;
+  };
+  const Case cases[] = {
+      {{"last-byte", "test", make_spoiling<Spoil::last_byte>}, "not a value written for this key"},
+      {{"version", "test", make_spoiling<Spoil::version>}, "not a value written for this key"},
+      {{"absent-as-found", "test", make_spoiling<Spoil::absent_as_found>}, "is never written, but get returned a value"},
+      {{"result-unset", "test", make_spoiling<Spoil::result_unset>}, "returned 0 bytes that are not a value"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.info.name);
+    const CellResult r = run(c.info, 1);
+    EXPECT_EQ(r.status, CellStatus::failed);
+    EXPECT_NE(r.reason.find("mismatched reads"), std::string::npos) << r.reason;
+    EXPECT_NE(r.check.first_problem.find(c.problem), std::string::npos) << r.check.first_problem;
+    // Half the reads hit (the read workload): at least every spoiled one of them is counted.
+    EXPECT_GT(r.check.mismatches, r.gets / 4);
+  }
+}
+
 TEST_F(RunnerTest, AKilledWorkerFailsOnlyItsCell) {
   const StrategyInfo faulty{"faulty", "test", make_faulty<Fault::kill>};
   const CellResult r = run(faulty, 2);

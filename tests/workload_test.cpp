@@ -181,3 +181,33 @@ TEST(Schedule, CounterPresetOnlyAddsToItsSixteenCounters) {
 
 }  // namespace
 }  // namespace sharebench
+
+namespace sharebench {
+namespace {
+
+// Table files store slots placed by hash64, so its values must never change: these were
+// computed before its tail was read with overlapping loads instead of a memcpy.
+TEST(Hash, ValuesAreThoseTableFilesWereBuiltWith) {
+  const char* text = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::uint64_t combined = 0;
+  for (std::size_t n = 0; n <= 36; ++n) combined = combined * 31 + hash64(text, n, 7);
+  EXPECT_EQ(combined, 8053123013270852137ULL);
+  EXPECT_EQ(hash64("1998", 4, 0), 0x3ceaf4ab0f1902ffULL);
+  EXPECT_EQ(hash64("123", 3, 5), 0x15b242ad5f1da1b2ULL);
+}
+
+TEST(Hash, SameBytesComparesEveryByteAtEveryLength) {
+  const std::string a = "0123456789abcdefghijklmnopqrstuvwxyz";
+  for (std::size_t n = 0; n <= a.size(); ++n) {
+    std::string b = a;
+    EXPECT_TRUE(same_bytes(a.data(), b.data(), n)) << n;
+    for (std::size_t i = 0; i < n; ++i) {
+      b[i] ^= 1;
+      EXPECT_FALSE(same_bytes(a.data(), b.data(), n)) << "length " << n << ", byte " << i;
+      b[i] ^= 1;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sharebench

@@ -11,7 +11,6 @@ namespace sharebench::mmap_table {
 namespace {
 
 constexpr std::uint64_t kChecksumSeed = 0x5348415245424e43ULL;
-constexpr std::size_t kRecordHeader = 2 * sizeof(std::uint32_t);
 
 std::uint64_t slot_count_for(std::size_t keys) {
   // Load factor at most 0.5 keeps probe sequences short and guarantees an empty slot.
@@ -118,6 +117,7 @@ TableView::TableView(const char* image, std::size_t size, std::string_view sourc
   slots_ = reinterpret_cast<const std::uint64_t*>(image + h.header_size);
   records_ = image + slots_end;
   mask_ = h.slot_count - 1;
+  hash_seed_ = h.hash_seed;
 
   std::uint64_t occupied = 0;
   for (std::uint64_t s = 0; s < h.slot_count; ++s) {
@@ -137,25 +137,6 @@ TableView::TableView(const char* image, std::size_t size, std::string_view sourc
          " keys");
   }
   if (checksum_of(image, h) != h.checksum) fail("checksum mismatch (corrupt contents)");
-}
-
-std::uint64_t TableView::hash(std::string_view key) const {
-  return hash64(key, header_->hash_seed);
-}
-
-bool TableView::find_hashed(std::string_view key, std::uint64_t hash,
-                            std::string_view& value) const {
-  for (std::uint64_t s = hash & mask_;; s = (s + 1) & mask_) {
-    const std::uint64_t slot = slots_[s];
-    if (slot == 0) return false;
-    if (!slot_word::matches(slot, hash)) continue;
-    const char* r = records_ + slot_word::position(slot);
-    const std::uint32_t key_size = load32(r);
-    if (key_size == key.size() && std::memcmp(r + kRecordHeader, key.data(), key_size) == 0) {
-      value = {r + kRecordHeader + key_size, load32(r + 4)};
-      return true;
-    }
-  }
 }
 
 }  // namespace sharebench::mmap_table

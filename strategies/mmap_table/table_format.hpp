@@ -13,9 +13,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
+#include "common/hash.hpp"
 #include "common/hash_table.hpp"
 #include "strategies/dataset.hpp"
 
@@ -23,6 +25,7 @@ namespace sharebench::mmap_table {
 
 inline constexpr char kMagic[8] = {'S', 'B', 'T', 'A', 'B', 'L', 'E', '\0'};
 inline constexpr std::uint32_t kFormatVersion = 1;
+inline constexpr std::size_t kRecordHeader = 2 * sizeof(std::uint32_t);  // key size, value size
 
 struct TableHeader {
   char magic[8];
@@ -66,7 +69,7 @@ class TableView {
     return find_hashed(key, hash(key), value);
   }
 
-  std::uint64_t hash(std::string_view key) const;
+  std::uint64_t hash(std::string_view key) const { return hash64(key, hash_seed_); }
   // For a batch (apply_prefetched): where find_hashed() will look first; then, once that slot
   // is in cache, the record it points to if its fingerprint matches, the second address a hit
   // touches.
@@ -75,9 +78,25 @@ class TableView {
     const std::uint64_t slot = slots_[hash & mask_];
     if (slot != 0 && slot_word::matches(slot, hash)) __builtin_prefetch(records_ + slot_word::position(slot));
   }
-  bool find_hashed(std::string_view key, std::uint64_t hash, std::string_view& value) const;
+  // Inline: it is all of a lookup, and the client calls it once per op.
+  bool find_hashed(std::string_view key, std::uint64_t hash, std::string_view& value) const {
+    for (std::uint64_t s = hash & mask_;; s = (s + 1) & mask_) {
+      const std::uint64_t slot = slots_[s];
+      if (slot == 0) return false;
+      if (!slot_word::matches(slot, hash)) continue;
+      const char* r = records_ + slot_word::position(slot);
+      std::uint32_t key_size, value_size;
+      std::memcpy(&key_size, r, 4);
+      std::memcpy(&value_size, r + 4, 4);
+      if (key_size == key.size() && same_bytes(r + kRecordHeader, key.data(), key_size)) {
+        value = {r + kRecordHeader + key_size, value_size};
+        return true;
+      }
+    }
+  }
 
  private:
+  std::uint64_t hash_seed_ = 0;
   const TableHeader* header_;
   const std::uint64_t* slots_;
   const char* records_;

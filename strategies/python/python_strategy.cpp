@@ -34,16 +34,16 @@ Ref optional_attr(PyObject* object, const char* name) {
   return attr;
 }
 
-// What a peer's get() returned: None (absent) or a bytes-like value, copied into `out`.
+// What a peer's get() returned: None (absent) or a bytes-like value, copied into op's result.
 // Returns false with a Python exception pending if it is neither.
-bool read_value(PyObject* value, std::string& out, bool& found) {
+bool read_value(PyObject* value, Op& op) {
   if (value == Py_None) {
-    found = false;
+    op.found = false;
     return true;
   }
-  found = true;
+  op.found = true;
   if (PyBytes_Check(value)) {
-    out.assign(PyBytes_AS_STRING(value), static_cast<std::size_t>(PyBytes_GET_SIZE(value)));
+    op.copy_result({PyBytes_AS_STRING(value), static_cast<std::size_t>(PyBytes_GET_SIZE(value))});
     return true;
   }
   Py_buffer view;
@@ -51,7 +51,7 @@ bool read_value(PyObject* value, std::string& out, bool& found) {
     PyErr_Format(PyExc_TypeError, "get() returned %s, not bytes or None", Py_TYPE(value)->tp_name);
     return false;
   }
-  out.assign(static_cast<const char*>(view.buf), static_cast<std::size_t>(view.len));
+  op.copy_result({static_cast<const char*>(view.buf), static_cast<std::size_t>(view.len)});
   PyBuffer_Release(&view);
   return true;
 }
@@ -115,7 +115,7 @@ class PythonClient final : public Client {
       case OpKind::get: {
         if (!get_) throw Error(label_ + ": the client has no get()");
         Ref r(PyObject_CallOneArg(get_.get(), key.get()));
-        if (!r || !read_value(r.get(), op.result, op.found)) fail();
+        if (!r || !read_value(r.get(), op)) fail();
         break;
       }
       case OpKind::put: {
@@ -177,7 +177,7 @@ class PythonClient final : public Client {
     PyObject** items = PySequence_Fast_ITEMS(fast.get());
     for (std::size_t i = 0; i < ops.size(); ++i) {
       Op& op = ops[i];
-      if (op.kind == OpKind::get && !read_value(items[i], op.result, op.found)) fail();
+      if (op.kind == OpKind::get && !read_value(items[i], op)) fail();
       if (op.kind == OpKind::add && !read_counter(items[i], op.counter)) fail();
     }
   }

@@ -134,7 +134,7 @@ class QueuePassingClient final : public Client {
       case Status::ok:
         if (op.kind == OpKind::get) {
           op.found = true;
-          op.result.assign(reply.value.data(), reply.value.size());
+          op.copy_result({reply.value.data(), reply.value.size()});
         } else if (reply.value.size() == sizeof op.counter) {
           std::memcpy(&op.counter, reply.value.data(), sizeof op.counter);
         } else {
@@ -145,7 +145,7 @@ class QueuePassingClient final : public Client {
       case Status::absent:
         if (op.kind != OpKind::get) break;
         op.found = false;
-        op.result.clear();
+        op.result = {};
         return;
       case Status::not_a_counter:
         throw Error("queue-passing: add on key '" + std::string(op.key) +

@@ -83,7 +83,7 @@ class RedisClient final : public Client {
         check_status(reply);
         if (op.kind == OpKind::get) {
           op.found = reply->type != REDIS_REPLY_NIL;
-          if (op.found) op.result.assign(reply->str, reply->len);
+          if (op.found) op.copy_result({reply->str, reply->len});
         } else if (op.kind == OpKind::add) {
           op.counter = integer_of(reply);
         }

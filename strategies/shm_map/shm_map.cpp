@@ -34,7 +34,9 @@ class ShmMapClient final : public Client {
                        Op& op = ops[i];
                        switch (op.kind) {
                          case OpKind::get:
-                           op.found = table_.get_hashed(op.key, hash, op.result);
+                           // Copied out under the seqlock: a writer may change the entry after.
+                           op.found = table_.get_hashed(op.key, hash, op.buffer);
+                           op.result = op.buffer;
                            break;
                          case OpKind::put:
                            table_.put_hashed(op.key, hash, op.value);

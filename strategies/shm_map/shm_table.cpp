@@ -30,12 +30,10 @@ void store_word(char* p, std::uint64_t v) {
   __atomic_store_n(reinterpret_cast<std::uint64_t*>(p), v, __ATOMIC_RELAXED);
 }
 
-// Bytes [i*8, i*8+8) of s, zero-padded past its end.
+// Bytes [i*8, i*8+8) of s, zero-padded past its end (without a memcpy of variable size: a call).
 std::uint64_t word_of(std::string_view s, std::uint64_t i) {
-  std::uint64_t w = 0;
   const std::uint64_t at = i * 8;
-  std::memcpy(&w, s.data() + at, std::min<std::uint64_t>(8, s.size() - at));
-  return w;
+  return s.size() - at >= 8 ? load64(s.data() + at) : load_partial(s.data() + at, s.size() - at);
 }
 
 void store_bytes(char* dst, std::string_view bytes, std::uint64_t padded_size) {
@@ -65,6 +63,7 @@ ShmTable::ShmTable(Segment& segment, TableHeader* header, std::chrono::milliseco
       header_(header),
       slots_(static_cast<Slot*>(segment.get_address_from_handle(header->slots))),
       mask_(header->slot_count - 1),
+      hash_seed_(header->hash_seed),
       base_(static_cast<char*>(segment.get_address())),
       segment_size_(segment.get_size()),
       lock_timeout_(lock_timeout) {}
@@ -90,8 +89,6 @@ ShmTable ShmTable::open(Segment& segment, std::chrono::milliseconds lock_timeout
   if (header == nullptr) throw Error("shm-map: the segment holds no table");
   return ShmTable(segment, header, lock_timeout);
 }
-
-std::uint64_t ShmTable::hash(std::string_view key) const { return hash64(key, header_->hash_seed); }
 
 void ShmTable::prefetch_record(std::uint64_t hash) const {
   const std::uint64_t e = slots_[hash & mask_].entry.load(std::memory_order_relaxed);

@@ -27,6 +27,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/hash.hpp"
+
 namespace sharebench::shm_map {
 
 using Segment = boost::interprocess::managed_shared_memory;
@@ -75,7 +77,7 @@ class ShmTable {
   // Creates `key` as a counter at 0 if it does not exist.
   void create_counter(std::string_view key);
 
-  std::uint64_t hash(std::string_view key) const;
+  std::uint64_t hash(std::string_view key) const { return hash64(key, hash_seed_); }
   // The slot a lookup of this hash starts at.
   const Slot* home_slot(std::uint64_t hash) const { return &slots_[hash & mask_]; }
   // For a batch (apply_prefetched): the home slot, then (once it is in cache) the entry it
@@ -106,6 +108,7 @@ class ShmTable {
   TableHeader* header_;
   Slot* slots_;
   std::uint64_t mask_;
+  std::uint64_t hash_seed_;
   char* base_;
   std::uint64_t segment_size_;
   std::chrono::milliseconds lock_timeout_;

@@ -166,7 +166,7 @@ void SocketManagerClient::apply(Op& op, const Reply& reply) {
   switch (op.kind) {
     case OpKind::get:
       op.found = reply.status == WireStatus::found;
-      if (op.found) op.result.assign(reply.value);
+      if (op.found) op.copy_result(reply.value);
       return;
     case OpKind::put:
       return;
