@@ -71,7 +71,8 @@ double measure_floor(const FloorSpec& floor, FloorData& data, const RunSettings&
 
 // The limits of a run's cells. Each floor is measured the first time a cell needs it and
 // reused by every later cell that needs the same one (same mechanism, depth, procs, and data
-// where it reads data), whichever strategy that cell runs.
+// where it reads data), whichever strategy that cell runs. A cell faster than its floor has it
+// measured again (up to twice), the best figure kept for that cell and every later one.
 class LimitMeter {
  public:
   explicit LimitMeter(const RunSettings& settings) : settings_(settings) {}
@@ -85,8 +86,10 @@ class LimitMeter {
   const std::vector<MeasuredFloor>& floors() const { return floors_; }
 
  private:
+  // A floor measured before is reused, unless a cell beat it (`beaten`) (then it is measured again, at
+  // most kRemeasures times, and the best figure kept).
   double floor_rate(const FloorSpec& floor, const WorkloadSpec& workload, const Dataset& dataset,
-                    const OpSchedule& schedule);
+                    const OpSchedule& schedule, bool beaten);
 
   const RunSettings& settings_;
   std::vector<MeasuredFloor> floors_;

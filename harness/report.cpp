@@ -29,7 +29,8 @@ json floors_json(const RunContext& c) {
     floors.push_back({{"mechanism", f.mechanism},
                       {"workload", f.workload.empty() ? json(nullptr) : json(f.workload)},
                       {"ops_per_second", f.ops_per_second > 0 ? json(f.ops_per_second) : json(nullptr)},
-                      {"seconds", f.seconds}});
+                      {"seconds", f.seconds},
+                      {"measurements", f.measurements}});
   }
   return floors;
 }
