@@ -392,10 +392,14 @@ double unix_socket_round_trips(const FloorSpec& f, const RunSettings& settings) 
     std::vector<char> in(65536);
     std::string out;
     for (;;) {
-      if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) return 1;
+      if (::poll(fds.data(), fds.size(), -1) < 0) {
+        if (errno == EINTR) continue;
+        return 1;
+      }
       for (std::size_t i = 0; i < fds.size(); ++i) {
         if (fds[i].revents == 0) continue;
         const ssize_t n = ::recv(fds[i].fd, in.data(), in.size(), 0);
+        if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return 0;
         partial[i] += static_cast<std::size_t>(n);
         out.clear();
