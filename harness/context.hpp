@@ -26,6 +26,18 @@ struct Calibration {
   double cv = 0;  // stddev / mean of the rounds
 };
 
+// One floor a run measured (harness/limits.hpp), shared by every cell whose limit_mechanism
+// names it.
+struct MeasuredFloor {
+  std::string mechanism;  // describe(): "table lookup, batch 16, 1 process"
+  std::string workload;  // the workload whose data it read or was sized by; empty for a round trip
+  std::size_t value_size = 0, keys = 0;  // that workload's sizes (a sweep has several); 0 for a round trip
+  std::size_t reply_bytes = 0;  // round trips: the value a reply carries
+  double ops_per_second = 0;  // 0: could not be measured
+  double seconds = 0;  // what measuring it took, every measurement together
+  int measurements = 1;  // more than 1: a cell beat it, and it was measured again
+};
+
 struct RunContext {
   std::string date;  // ISO 8601 with offset
   std::string host_name;
@@ -55,6 +67,7 @@ struct RunContext {
   double harness_whole_cost_ns_batch_16 = 0;
   bool limits_measured = false;  // false with --no-limits
   double limits_seconds = 0;  // the time measuring the cells' limits took
+  std::vector<MeasuredFloor> limit_floors;  // in the order measured
   std::string pinning = "none";
   std::vector<int> cpus;  // the CPUs the run may use
   double target_ops_per_second = 0;  // 0: closed loop

@@ -7,20 +7,22 @@
 //                     with the schedule's keys; batches prefetch slots, then records
 //   round trips       N client processes and one forked echo process, frames of the strategy's
 //                     size, up to the strategy's in-flight depth: a Unix socketpair, ZeroMQ
-//                     DEALER -> ROUTER on ipc://, two Boost.Interprocess message queues polled
+//                     DEALER -> ROUTER on ipc://, queue-passing's own queues and waits with
+//                     an owner that drains them in batches as queue-passing's does
 //   shared atomic add fetch_add on the workload's counters in a shared mapping
+//   locked add        += on packed counters under one process-shared POSIX semaphore
 //
 // A cell's limit is that rate, or for a mix the time-weighted one (1 / sum(ratio_k / floor_k));
 // efficiency = the cell's ops/s / its limit. Each floor is the best of several short windows
-// (interference only slows a window down), measured the first time a cell needs it.
+// after a warm-up (interference only slows a window down).
 #pragma once
 
 #include <cstddef>
-#include <map>
+#include <memory>
 #include <string>
-#include <tuple>
 #include <vector>
 
+#include "harness/context.hpp"
 #include "harness/results.hpp"
 #include "harness/settings.hpp"
 #include "harness/workload.hpp"
@@ -44,13 +46,33 @@ struct FloorSpec {
 // "table lookup, batch 16, 1 process"
 std::string describe(const FloorSpec& floor);
 
-// Measures `floor` now: operations per second of all its processes together, 0 if it could not
-// be measured (a fork or a socket failed). `dataset` and `schedule` feed table lookups and adds.
-// Named objects (message queues) carry `object_prefix` and are removed before it returns.
-double measure_floor(const FloorSpec& floor, const Dataset& dataset, const OpSchedule& schedule,
-                     const RunSettings& settings);
+class BareTableHolder;
 
-// The limits of a run's cells; each floor is measured once per run and dataset.
+// What the floors of one dataset read: the dataset, its schedule, and its bare table image,
+// built the first time a floor needs it and shared by every later one.
+class FloorData {
+ public:
+  FloorData(const Dataset& dataset, const OpSchedule& schedule);
+  ~FloorData();
+  const Dataset& dataset() const { return dataset_; }
+  const OpSchedule& schedule() const { return schedule_; }
+  const BareTableHolder& table();
+
+ private:
+  const Dataset& dataset_;
+  const OpSchedule& schedule_;
+  std::unique_ptr<BareTableHolder> table_;
+};
+
+// Measures `floor` now: operations per second of all its processes together, 0 if it could not
+// be measured (a fork or a socket failed). Named objects (message queues, a socket directory)
+// carry the settings' object prefix and are removed before it returns.
+double measure_floor(const FloorSpec& floor, FloorData& data, const RunSettings& settings);
+
+// The limits of a run's cells. Each floor is measured the first time a cell needs it and
+// reused by every later cell that needs the same one (same mechanism, depth, procs, and data
+// where it reads data), whichever strategy that cell runs. A cell faster than its floor has it
+// measured again (up to twice), the best figure kept for that cell and every later one.
 class LimitMeter {
  public:
   explicit LimitMeter(const RunSettings& settings) : settings_(settings) {}
@@ -60,14 +82,18 @@ class LimitMeter {
   CellLimit limit_of(const CellResult& cell, const StrategyInfo& strategy, const WorkloadSpec& workload,
                      const Dataset& dataset, const OpSchedule& schedule);
   double seconds_measuring() const { return seconds_; }
+  // Every floor measured so far, in the order measured.
+  const std::vector<MeasuredFloor>& floors() const { return floors_; }
 
  private:
+  // A floor measured before is reused, unless a cell beat it (`beaten`) (then it is measured again, at
+  // most kRemeasures times, and the best figure kept).
   double floor_rate(const FloorSpec& floor, const WorkloadSpec& workload, const Dataset& dataset,
-                    const OpSchedule& schedule);
+                    const OpSchedule& schedule, bool beaten);
 
   const RunSettings& settings_;
-  // (mechanism, depth, procs, reply bytes, workload and sizes: for the floors that read its data)
-  std::map<std::tuple<Mechanism, std::size_t, int, std::size_t, std::string>, double> measured_;
+  std::vector<MeasuredFloor> floors_;
+  std::unique_ptr<FloorData> data_;  // the current workload's
   double seconds_ = 0;
 };
 

@@ -19,6 +19,21 @@ namespace {
 
 using nlohmann::json;
 
+// The floors the run measured: each cell's limit_mechanism names one (or, for a mix, several).
+json floors_json(const RunContext& c) {
+  json floors = json::array();
+  for (const MeasuredFloor& f : c.limit_floors) {
+    floors.push_back({{"mechanism", f.mechanism},
+                      {"workload", f.workload.empty() ? json(nullptr) : json(f.workload)},
+                      {"value_size", f.workload.empty() ? json(nullptr) : json(f.value_size)},
+                      {"keys", f.workload.empty() ? json(nullptr) : json(f.keys)},
+                      {"ops_per_second", f.ops_per_second > 0 ? json(f.ops_per_second) : json(nullptr)},
+                      {"seconds", f.seconds},
+                      {"measurements", f.measurements}});
+  }
+  return floors;
+}
+
 json context_json(const RunReport& report) {
   const RunContext& c = report.context;
   json caches = json::array();
@@ -62,7 +77,7 @@ json context_json(const RunReport& report) {
        {{"batch_1", c.harness_overhead_ns_batch_1}, {"batch_16", c.harness_overhead_ns_batch_16}}},
       {"harness_whole_cost_ns",
        {{"batch_1", c.harness_whole_cost_ns_batch_1}, {"batch_16", c.harness_whole_cost_ns_batch_16}}},
-      {"limits", {{"measured", c.limits_measured}, {"seconds", c.limits_seconds}}},
+      {"limits", {{"measured", c.limits_measured}, {"seconds", c.limits_seconds}, {"floors", floors_json(c)}}},
       {"pinning", {{"mode", c.pinning}, {"cpus", c.cpus}}},
       {"load",
        {{"mode", c.target_ops_per_second > 0 ? "open" : "closed"}, {"target_ops_per_second", c.target_ops_per_second}}},

@@ -163,6 +163,7 @@ RunReport run_plan(const RunPlan& plan, RunContext context, std::span<Reporter* 
   run_cells(plan, report, reporters, limits);
   c.limits_measured = plan.measure_limits;
   c.limits_seconds = limits.seconds_measuring();
+  c.limit_floors = limits.floors();
   report.aggregates = aggregate_repetitions(report.cells);
   for (std::string& w : result_warnings(report)) report.warnings.push_back(std::move(w));
   for (Reporter* r : reporters) r->finish(report);

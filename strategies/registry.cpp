@@ -25,7 +25,9 @@ Floors table_floors(const StrategyOptions&) { return {.get = Mechanism::table_lo
 Floors shm_map_floors(const StrategyOptions&) {
   return {.get = Mechanism::table_lookup, .add = Mechanism::shared_atomic_add};
 }
-Floors counter_floors(const StrategyOptions&) { return {.add = Mechanism::shared_atomic_add}; }
+// multiprocessing.Array('q')'s adds take its lock, a POSIX semaphore (SemLock) in shared
+// memory: that, not a lock-free fetch_add, is the OS mechanism under py-value-array.
+Floors locked_counter_floors(const StrategyOptions&) { return {.add = Mechanism::locked_add}; }
 
 // Every op one round trip on `transport`, up to --pipeline in flight; an add done as a get then
 // a put (--add-mode rmw) is two, which no single floor describes.
@@ -120,7 +122,7 @@ std::span<const StrategyInfo> registered_strategies() {
        [](const StrategyOptions& o) { return make_python_strategy("py-queue", "py_queue", o); }},
       {"py-value-array", "Python: counters in multiprocessing.Array('q') under its lock; counters only",
        [](const StrategyOptions& o) { return make_python_strategy("py-value-array", "py_value_array", o); }, {},
-       nullptr, counter_floors},
+       nullptr, locked_counter_floors},
       {"py-lmdb", "Python: python3-lmdb in a private directory; MVCC reads, serialised write transactions",
        [](const StrategyOptions& o) { return make_python_strategy("py-lmdb", "py_lmdb", o); }},
       {"py-redis", "Python: python3-redis against a private redis-server on a Unix socket; GET, SET, INCRBY",

@@ -24,6 +24,7 @@ enum class Mechanism {
   zmq_round_trip,          // a request and its reply over ZeroMQ DEALER -> ROUTER on ipc://
   queue_round_trip,        // a request and its reply through two Boost.Interprocess message queues, polled
   shared_atomic_add,       // a fetch_add on a counter in shared memory
+  locked_add,              // += on a counter in shared memory under a process-shared POSIX semaphore
 };
 
 struct Floors {

@@ -84,6 +84,7 @@ TEST(Limits, NoLimitsMeasuresNothingAndReportsNulls) {
   ASSERT_EQ(r.result.exit_code, 0) << r.result.err;
   EXPECT_EQ(r.report["context"]["limits"]["measured"], false);
   EXPECT_EQ(r.report["context"]["limits"]["seconds"], 0.0);
+  EXPECT_EQ(r.report["context"]["limits"]["floors"], json::array());
   EXPECT_EQ(r.report["context"]["settings"]["limits"], false);
   for (const json& c : r.report["benchmarks"]) {
     EXPECT_TRUE(c["limit_ops_per_second"].is_null()) << c["name"];
@@ -99,6 +100,7 @@ TEST(Limits, AMixWithoutAFloorForOneOfItsOperationsHasNoLimit) {
   ASSERT_EQ(r.result.exit_code, 0) << r.result.err;
   EXPECT_TRUE(cell(r.report, "shm-map/mixed/procs:1")["limit_ops_per_second"].is_null());
   EXPECT_EQ(r.report["context"]["limits"]["seconds"], 0.0);
+  EXPECT_EQ(r.report["context"]["limits"]["floors"], json::array());
 }
 
 TEST(Limits, StrategyAllRunsBothSocketManagerTransportsAsRows) {
@@ -140,19 +142,90 @@ TEST(Limits, EveryMechanismMeasures) {
   for (const WorkloadSpec* w : {&read, &counter}) {
     const Dataset dataset = build_dataset(*w);
     const OpSchedule schedule(*w, 1);
+    FloorData data(dataset, schedule);
     const std::vector<Mechanism> mechanisms =
-        w == &counter ? std::vector<Mechanism>{Mechanism::shared_atomic_add}
+        w == &counter ? std::vector<Mechanism>{Mechanism::shared_atomic_add, Mechanism::locked_add}
                       : std::vector<Mechanism>{Mechanism::table_lookup, Mechanism::unix_socket_round_trip,
                                                Mechanism::zmq_round_trip, Mechanism::queue_round_trip};
     for (Mechanism m : mechanisms) {
       for (int procs : {1, 2}) {
-        const FloorSpec floor{m, 4, procs, 32};
-        EXPECT_GT(measure_floor(floor, dataset, schedule, settings), 0) << describe(floor);
+        for (std::size_t depth : {std::size_t{1}, std::size_t{4}}) {
+          const FloorSpec floor{m, depth, procs, 32};
+          EXPECT_GT(measure_floor(floor, data, settings), 0) << describe(floor);
+        }
       }
     }
   }
   EXPECT_EQ(testing::os_objects_with(settings.strategy_options.object_prefix), std::vector<std::string>{});
   EXPECT_EQ(testing::tmp_entries_with(settings.strategy_options.object_prefix), std::vector<std::string>{});
+}
+
+std::vector<std::string> floors_measured(const json& report) {
+  std::vector<std::string> names;
+  for (const json& f : report["context"]["limits"]["floors"]) {
+    names.push_back(f["mechanism"].get<std::string>() + (f["workload"].is_null() ? "" : " @" + f["workload"].get<std::string>()));
+  }
+  return names;
+}
+
+// A run measures exactly the floors its cells need, once each: mmap-table and shm-map reads
+// share one table floor per procs count, and the three round-trip rows on a Unix socket
+// share one; every cell's limit is that floor's figure, and efficiency is ops/s / limit.
+TEST(Limits, ARunMeasuresEachFloorItsCellsNeedOnceAndSharesIt) {
+  const RunOutput r = run({"--strategy", "mmap-table,shm-map,socket-manager[uds],redis,null", "--procs", "1,2",
+                           "--repetitions", "2"});
+  ASSERT_EQ(r.result.exit_code, 0) << r.result.err;
+  EXPECT_EQ(floors_measured(r.report),
+            (std::vector<std::string>{"table lookup, batch 16, 1 process @read", "table lookup, batch 16, 2 processes @read",
+                                      "Unix socket round trip, 1 in flight, 1 process",
+                                      "Unix socket round trip, 1 in flight, 2 processes"}));
+  double seconds = 0;
+  for (const json& f : r.report["context"]["limits"]["floors"]) {
+    EXPECT_GT(f["ops_per_second"].get<double>(), 0) << f;
+    seconds += f["seconds"].get<double>();
+  }
+  EXPECT_DOUBLE_EQ(r.report["context"]["limits"]["seconds"].get<double>(), seconds);
+  for (const json& c : r.report["benchmarks"]) {
+    if (c["run_type"] != "iteration" || c["strategy"] == "null") continue;
+    ASSERT_EQ(c["status"], "ok") << c;
+    const json* floor = nullptr;
+    for (const json& f : r.report["context"]["limits"]["floors"]) {
+      if (f["mechanism"] == c["limit_mechanism"]) floor = &f;
+    }
+    ASSERT_NE(floor, nullptr) << c["name"] << " " << c["limit_mechanism"];
+    if ((*floor)["measurements"] == 1) {
+      EXPECT_EQ(c["limit_ops_per_second"], (*floor)["ops_per_second"]) << c["name"];
+    } else {  // measured again after a cell beat it: an earlier cell keeps the figure it had
+      EXPECT_LE(c["limit_ops_per_second"].get<double>(), (*floor)["ops_per_second"].get<double>()) << c["name"];
+    }
+    EXPECT_EQ(c["efficiency"].get<double>(), c["items_per_second"].get<double>() / c["limit_ops_per_second"].get<double>())
+        << c["name"];
+  }
+}
+
+// The Python peers stand on the same OS mechanisms: py-value-array's adds take a POSIX
+// semaphore, so its floor is an add under one, not a lock-free fetch_add.
+TEST(Limits, PyValueArrayStandsOnAnAddUnderASemaphore) {
+  const RunOutput r = run({"--strategy", "py-value-array,shm-map", "--workload", "counter"});
+  ASSERT_EQ(r.result.exit_code, 0) << r.result.err;
+  EXPECT_EQ(cell(r.report, "py-value-array/counter/procs:1")["limit_mechanism"],
+            "add under a shared semaphore, 1 process");
+  EXPECT_EQ(cell(r.report, "shm-map/counter/procs:1")["limit_mechanism"], "shared atomic add, 1 process");
+  EXPECT_EQ(floors_measured(r.report), (std::vector<std::string>{"add under a shared semaphore, 1 process @counter",
+                                                                 "shared atomic add, 1 process @counter"}));
+}
+
+// queue-passing's floor is its own queues at its own pipeline depth: its batch, up to a reply
+// queue's depth in flight.
+TEST(Limits, QueuePassingFloorPipelinesAsTheStrategyDoes) {
+  const RunOutput r = run({"--strategy", "queue-passing"});
+  ASSERT_EQ(r.result.exit_code, 0) << r.result.err;
+  EXPECT_EQ(cell(r.report, "queue-passing/read/procs:1")["limit_mechanism"],
+            "message queue round trip, 64 in flight, 1 process");
+  const RunOutput one = run({"--strategy", "queue-passing", "--batch", "1"});
+  ASSERT_EQ(one.result.exit_code, 0) << one.result.err;
+  EXPECT_EQ(cell(one.report, "queue-passing/read/procs:1")["limit_mechanism"],
+            "message queue round trip, 1 in flight, 1 process");
 }
 
 }  // namespace

@@ -57,8 +57,9 @@ Documented documented_fields() {
 TEST(Schema, AReportHasEveryDocumentedFieldAndNoOther) {
   testing::ScratchDir dir;
   const std::string out = dir.file("report.json");
-  // Covers ok, skipped (mmap-table cannot put) and aggregate entries, and a final-state check.
-  const auto r = testing::run_sharebench({"--strategy", "null,mmap-table,shm-map", "--workload", "update",
+  // Covers ok, skipped (mmap-table cannot put) and aggregate entries, a final-state check, and
+  // a measured floor (read).
+  const auto r = testing::run_sharebench({"--strategy", "null,mmap-table,shm-map", "--workload", "update,read",
                                           "--keys", "2000", "--repetitions", "2", "--duration", "0.1",
                                           "--warmup", "0", "--out", out});
   ASSERT_EQ(r.exit_code, 0) << r.err;

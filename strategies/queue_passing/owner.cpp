@@ -8,6 +8,7 @@
 
 #include "common/error.hpp"
 #include "common/hash_table.hpp"
+#include "strategies/queue_passing/tuning.hpp"
 
 namespace sharebench::queue_passing {
 namespace {
@@ -17,10 +18,7 @@ using std::chrono::milliseconds;
 // How long an idle owner sleeps before it looks again; nothing depends on it (a stop message
 // wakes it, and a dead coordinator kills it through PR_SET_PDEATHSIG).
 constexpr milliseconds kIdleWait{1000};
-// Messages the owner takes from the queue (those already waiting, never waiting for more)
-// before applying them in order: enough to hash and prefetch their slots and entries so that
-// the dictionary's cache misses overlap instead of following each other.
-constexpr std::size_t kDrain = 32;
+constexpr std::size_t kDrain = kOwnerDrain;
 // How long the owner lets one-way messages gather before taking them (see gather()).
 constexpr std::chrono::microseconds kGather{10};
 
