@@ -610,7 +610,11 @@ double LimitMeter::floor_rate(const FloorSpec& f, const WorkloadSpec& workload, 
   });
   if (known != floors_.end() && (!beaten || known->measurements > kRemeasures)) return known->ops_per_second;
   // One dataset's table is built once, for every batch and procs count that looks it up.
-  if (!data_ || &data_->dataset() != &dataset) data_ = std::make_unique<FloorData>(dataset, schedule);
+  const auto data_of = std::make_tuple(workload.name, workload.value_size, workload.keys);
+  if (!data_ || data_of_ != data_of) {
+    data_ = std::make_unique<FloorData>(dataset, schedule);
+    data_of_ = data_of;
+  }
   const auto start = Clock::now();
   const double rate = measure_floor(f, *data_, settings_);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();

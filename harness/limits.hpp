@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "harness/context.hpp"
@@ -94,6 +95,9 @@ class LimitMeter {
   const RunSettings& settings_;
   std::vector<MeasuredFloor> floors_;
   std::unique_ptr<FloorData> data_;  // the current workload's
+  // Which workload and sizes data_ holds: a sweep frees one size's dataset before the next,
+  // which may then sit at the same address, so the address cannot tell them apart.
+  std::tuple<std::string, std::size_t, std::size_t> data_of_;
   double seconds_ = 0;
 };
 
