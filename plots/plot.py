@@ -574,6 +574,17 @@ def _marker_face(style):
     return "white" if style.python else style.color
 
 
+def _legend_handles(plt, strategies):
+    """One legend line per strategy, styled as its line is drawn."""
+    handles = []
+    for s in strategies:
+        style = strategy_style(s)
+        handles.append(plt.Line2D([], [], color=style.color, marker=style.marker, lw=1.5,
+                                  ls=style.linestyle, markerfacecolor=_marker_face(style),
+                                  markeredgewidth=1.3))
+    return handles
+
+
 def _python_note_handle(plt, line):
     return plt.Line2D([], [], color="0.35", marker="o", markerfacecolor="white",
                       ls="--" if line else "none", lw=1.5, markersize=5)
@@ -656,12 +667,7 @@ def plot_throughput(plt, report):
     axes[0].set_ylabel("throughput, ops/s (all workers, log scale)")
     cells = list(report.cells.values())
     drawn = drawn_strategies(cells)
-    handles = []
-    for s in drawn:
-        style = strategy_style(s)
-        handles.append(plt.Line2D([], [], color=style.color, marker=style.marker, lw=1.5,
-                                  ls=style.linestyle, markerfacecolor=_marker_face(style),
-                                  markeredgewidth=1.3))
+    handles = _legend_handles(plt, drawn)
     labels = list(drawn)
     if has_limits:
         handles.append(plt.Line2D([], [], color="0.3", marker="_", markersize=12, lw=0, markeredgewidth=2))
@@ -941,12 +947,7 @@ def plot_sweep(plt, report, field, measure):
         row[0].set_ylabel("ops/s (all workers, log scale)" if measure == "ops"
                           else "bytes/s (all workers, log scale)")
     drawn = _unique(s.strategy for p in panels for s in p.series)
-    handles = []
-    for s in drawn:
-        style = strategy_style(s)
-        handles.append(plt.Line2D([], [], color=style.color, marker=style.marker, lw=1.5,
-                                  ls=style.linestyle, markerfacecolor=_marker_face(style),
-                                  markeredgewidth=1.3))
+    handles = _legend_handles(plt, drawn)
     labels = list(drawn)
     if any(is_python(s) for s in drawn):
         handles.append(_python_note_handle(plt, line=True))
