@@ -6,12 +6,11 @@ own connection in connect(). Counters are Redis integers.
 """
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 
-from _peer_util import die_with_parent
+from _peer_util import die_with_parent, how_popen_ended
 
 
 def capabilities():
@@ -95,12 +94,7 @@ def helpers(state):
 
 
 def helper_failure(state):
-    code = state.server.poll()
-    if code is None:
-        return ""
-    if code < 0:
-        return "redis-server exited: killed by signal %d (%s)" % (-code, signal.Signals(-code).name)
-    return "redis-server exited: exited with status %d" % code
+    return how_popen_ended(state.server, "redis-server")
 
 
 def teardown(state):
