@@ -188,4 +188,12 @@ Calibration measure_calibration() {
   return c;
 }
 
+// "sharebench 0.1.0 (git 1a2b..., RelWithDebInfo build)"; "-dirty" after a revision built
+// with uncommitted changes.
+std::string version_text() {
+  const std::string build_type = *build_info::kBuildType != '\0' ? build_info::kBuildType : "no build type";
+  return std::string("sharebench ") + build_info::kVersion + " (git " + build_info::kGitRevision +
+         (build_info::kGitDirty ? "-dirty" : "") + ", " + build_type + " build)";
+}
+
 }  // namespace sharebench

@@ -78,6 +78,10 @@ struct RunContext {
 // left empty, never guessed.
 RunContext collect_context(int argc, char** argv, const std::string& sysfs_root = "/sys");
 
+// "sharebench 0.1.0 (git 1a2b..., Release build)": what --version prints. Here, not in main.cpp,
+// so that a new revision recompiles this file only.
+std::string version_text();
+
 // Measures the calibration figure (about 0.25 s): five rounds, each the best of two 25 ms
 // samples, after one warm-up sample.
 Calibration measure_calibration();

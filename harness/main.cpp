@@ -19,11 +19,11 @@
 #include <sstream>
 #include <variant>
 
-#include "build_info.hpp"
 #include "common/error.hpp"
 #include "common/os.hpp"
 #include "harness/clean.hpp"
 #include "harness/compare.hpp"
+#include "harness/context.hpp"
 #include "harness/report.hpp"
 #include "harness/sweep.hpp"
 
@@ -640,14 +640,6 @@ CLI::App* add_serve_command(CLI::App& app, Options& o, StrategyFlags& strategy_f
       ->type_name("N");
   strategy_flags.add_serve_options(*serve);
   return serve;
-}
-
-// "sharebench 0.1.0 (git 1a2b..., RelWithDebInfo build)"; "-dirty" after a revision built
-// with uncommitted changes.
-std::string version_text() {
-  const std::string build_type = *build_info::kBuildType != '\0' ? build_info::kBuildType : "no build type";
-  return std::string("sharebench ") + build_info::kVersion + " (git " + build_info::kGitRevision +
-         (build_info::kGitDirty ? "-dirty" : "") + ", " + build_type + " build)";
 }
 
 // 128 + signal if interrupted (the report is written, marked partial), 1 if a cell failed.
