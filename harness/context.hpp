@@ -56,6 +56,8 @@ struct RunContext {
   std::string sanitizers;  // "" when none
   std::string git_revision;
   bool git_dirty = false;
+  std::string python_runtime = "none";  // "hosted", "embedded" or "none" (strategies/python/host.hpp)
+  std::string python_executable;
   Calibration calibration;
   // What the harness itself costs per operation: the `null` strategy's ns per op, one
   // worker, at batch 1 and at batch 16 (measured at the start of the run).

@@ -66,6 +66,7 @@ json context_json(const RunReport& report) {
       {"git_revision", c.git_revision},
       {"git_dirty", c.git_dirty},
       {"command_line", c.command_line},
+      {"python", {{"runtime", c.python_runtime}, {"executable", c.python_executable}}},
       {"calibration",
        {{"what", "std::unordered_map<std::string, std::string> lookups of present keys, 1 thread"},
         {"lookups_per_second", c.calibration.lookups_per_second},

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/test_cell.hpp"
 #include "tests/test_support.hpp"
 
@@ -204,6 +206,25 @@ TEST_F(Python, ManagerAddsUnderItsLockLoseNothing) {
   ASSERT_EQ(r.status, CellStatus::ok) << r.reason;
   EXPECT_GT(r.adds, 0u);
   EXPECT_EQ(r.check.lost_adds, 0) << r.check.first_problem;
+}
+
+// A run with a Python strategy goes on inside Debian's python3.11, the interpreter Python users
+// run (strategies/python/host.hpp), with the command line it was given; one without does not.
+TEST(PythonHost, ARunWithAPythonStrategyGoesOnInsidePython311) {
+  const testing::ScratchDir dir;
+  const std::string out = dir.file("report.json");
+  const std::pair<const char*, const char*> runs[] = {{"null,py-null", SHAREBENCH_PYTHON_HOSTED ? "hosted" : "embedded"},
+                                                      {"null", "none"}};
+  for (const auto& [strategies, runtime] : runs) {
+    const testing::CommandResult r = testing::run_sharebench({"--strategy", strategies, "--keys", "1000", "--duration",
+                                                              "0.05", "--warmup", "0", "--no-limits", "--out", out});
+    ASSERT_EQ(r.exit_code, 0) << strategies << ": " << r.err;
+    const auto report = nlohmann::json::parse(testing::read_file(out));
+    EXPECT_EQ(report["context"]["python"]["runtime"], runtime) << strategies;
+    EXPECT_EQ(report["context"]["python"]["executable"], "/usr/bin/python3.11");
+    EXPECT_EQ(report["context"]["executable"], SHAREBENCH_BINARY);
+    for (const auto& cell : report["benchmarks"]) EXPECT_EQ(cell["status"], "ok") << cell["name"];
+  }
 }
 
 }  // namespace

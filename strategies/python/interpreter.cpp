@@ -5,6 +5,7 @@
 
 #include "common/child_process.hpp"
 #include "common/error.hpp"
+#include "strategies/python/host.hpp"
 
 namespace sharebench::python {
 namespace {
@@ -42,7 +43,22 @@ void after_fork_in_child() {
   PyGILState_Release(g_fork_gil);
 }
 
+// The peers' directory first on sys.path, and the fork hooks. Call with the GIL held.
+void prepare_for_peers() {
+  PyObject* path = PySys_GetObject("path");  // borrowed
+  Ref peers(PyUnicode_FromString(SHAREBENCH_PYTHON_PEERS_DIR));
+  if (path == nullptr || !peers || PyList_Insert(path, 0, peers.get()) != 0) {
+    throw Error("python: cannot add the peers directory to sys.path: " + take_exception());
+  }
+  set_fork_hooks({before_fork, after_fork_in_parent, after_fork_in_child});
+}
+
 void start() {
+  if (hosted()) {  // python3.11 started it, with the settings below as its flags (host.cpp)
+    Gil gil;
+    prepare_for_peers();
+    return;
+  }
   PyConfig config;
   PyConfig_InitPythonConfig(&config);
   config.install_signal_handlers = 0;  // SIGINT and SIGTERM belong to the harness
@@ -58,12 +74,7 @@ void start() {
     throw Error(std::string("python: cannot start the interpreter: ") +
                 (status.err_msg != nullptr ? status.err_msg : "unknown error"));
   }
-  PyObject* path = PySys_GetObject("path");  // borrowed
-  Ref peers(PyUnicode_FromString(SHAREBENCH_PYTHON_PEERS_DIR));
-  if (path == nullptr || !peers || PyList_Insert(path, 0, peers.get()) != 0) {
-    throw Error("python: cannot add the peers directory to sys.path: " + take_exception());
-  }
-  set_fork_hooks({before_fork, after_fork_in_parent, after_fork_in_child});
+  prepare_for_peers();
   PyEval_SaveThread();  // the coordinator runs C++ until it enters Python through a Gil
 }
 

@@ -1,6 +1,7 @@
-// The one embedded CPython of this process, and RAII for what it hands out.
+// The one CPython of this process, and RAII for what it hands out.
 //
-// Started on first use and never finalized (CPython cannot reliably start twice with
+// In a process python3.11 runs (host.hpp) it is python3.11's own; else it is embedded,
+// started on first use and never finalized (CPython cannot reliably start twice with
 // extension modules loaded; the process exits instead). After starting, the coordinator's
 // thread drops the GIL; every entry into Python takes it with a Gil. Starting it installs
 // fork hooks (common/child_process.hpp): every fork sharebench makes takes the GIL, calls
@@ -15,7 +16,8 @@
 
 namespace sharebench::python {
 
-// Starts the interpreter if it is not running yet. Throws Error if it cannot start.
+// Starts the interpreter if it is not running yet (in a hosted process: readies it for the
+// peers). Throws Error if it cannot start.
 void ensure_interpreter();
 
 // Holds the GIL for its lifetime, from any thread of this process.

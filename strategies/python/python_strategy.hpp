@@ -2,8 +2,10 @@
 // schedule, the checks and the report exactly as for a C++ strategy.
 //   Shared:  whatever the peer shares (a Manager's server, an mmap, a Queue's owner).
 //   Writes:  as the peer does them. Readers: get() returns the peer's bytes, copied out.
-//   Lookup:  one GIL round and one Python call per batch if the peer has execute(), else one
-//            per op, plus the peer's own cost. py-null measures the bridge alone.
+//   Lookup:  one Python call per op (per batch if the peer has execute()), plus the peer's own
+//            cost; a worker holds the GIL throughout. py-null measures the bridge alone.
+//   Where:   inside Debian's python3.11 itself, which runs Python faster than its static
+//            library linked into sharebench would (host.hpp).
 //
 // The peer protocol (strategies/python/peers/README.md): capabilities(), prepare(entries,
 // counters, prefix) in the coordinator before fork, connect(state, worker) in each worker,

@@ -43,15 +43,12 @@ def build(entries):
 
 
 class Reader:
-    preferred_batch = 16  # execute() pays the C++ -> Python call once per 16 gets
+    # No execute(): sharebench calls get() once per op, as a Python program does. A batch
+    # would build a tuple per op and a list per batch, costing more than the calls it saves.
 
     def __init__(self, mm):
         self.mm = mm
         self.mask = _U32.unpack_from(mm, 0)[0] - 1
-
-    def execute(self, ops):
-        get = self.get
-        return [get(key) for _, key, _ in ops]  # reads only: every op is a get
 
     def get(self, key):
         mm, mask, unpack = self.mm, self.mask, _U32.unpack_from
