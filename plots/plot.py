@@ -203,16 +203,24 @@ class Report:
         cells = self.all_cells.values()
         self.value_sizes = sorted({c.value_size for c in cells if c.value_size is not None})
         self.key_counts = sorted({c.keys for c in cells if c.keys is not None})
-        self.swept = tuple(field for field, values in (("value_size", self.value_sizes),
-                                                       ("keys", self.key_counts))
-                           if len(values) > 1)
+        # A field is swept when some workload takes more than one value of it: a counter
+        # workload's 0 keys beside read's 1M is no sweep.
+        values_of = collections.defaultdict(set)  # (workload, field) -> its values
+        for c in cells:
+            for field in ("value_size", "keys"):
+                if getattr(c, field) is not None:
+                    values_of[c.workload, field].add(getattr(c, field))
+        varies = {key for key, values in values_of.items() if len(values) > 1}
+        self.swept = tuple(f for f in ("value_size", "keys") if any(field == f for _, field in varies))
         for c in cells:
             c.swept = self.swept
         # The charts over procs (throughput, latency) show one point of a sweep, its smallest
-        # value size and key count; self.cells holds that point's cells.
-        self.point = {field: min(getattr(c, field) for c in cells) for field in self.swept}
+        # value size and key count; self.cells holds that point's cells (a workload that does
+        # not vary in a field keeps its one value).
+        self.point = {f: min(min(values_of[key]) for key in varies if key[1] == f) for f in self.swept}
         self.cells = {(c.strategy, c.workload, c.procs): c for c in cells
-                      if all(getattr(c, f) == v for f, v in self.point.items())}
+                      if all(getattr(c, f) == min(values_of[c.workload, f])
+                             for f in self.swept if (c.workload, f) in varies)}
         self.strategies = _unique(c.strategy for c in cells)
         named = [w.get("name") for w in self._settings_workloads()]
         present = _unique(c.workload for c in cells)

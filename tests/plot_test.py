@@ -764,6 +764,26 @@ class SweepTest(unittest.TestCase):
         rows, only_before, only_after, _ = plot.compare(old, new)
         self.assertEqual((len(rows), only_before, only_after), (30, [], []))
 
+    def test_a_counter_workloads_zero_keys_beside_reads_keys_is_no_sweep(self):
+        # As the reference run: read preloads 1M keys, counter preloads none (keys 0).
+        doc = fixture(REPORT_A)
+        for e in doc["benchmarks"]:
+            keys = 0 if e["workload"] == "counter" else 1000000
+            e.update(value_size=32, keys=keys, bytes_per_second=e["items_per_second"] * 32)
+        report = plot.Report("reference.json", doc)
+        self.assertEqual((report.swept, report.point, plot.sweep_chart_names(report)), ((), {}, []))
+        self.assertEqual({w for _, w, _ in report.cells}, {"read", "mixed", "counter"})
+        # A workload that is swept keeps the others' one value beside its smallest.
+        doc["benchmarks"].extend(dict(e, keys=2000000, name=e["name"] + "/keys:2M")
+                                 for e in fixture(REPORT_A)["benchmarks"] if e["workload"] == "read")
+        for e in doc["benchmarks"]:
+            e.setdefault("value_size", 32)
+            e.setdefault("bytes_per_second", e["items_per_second"] * 32)
+        report = plot.Report("sweep.json", doc)
+        self.assertEqual((report.swept, report.point), (("keys",), {"keys": 1000000}))
+        self.assertEqual({(w, c.keys) for (_, w, _), c in report.cells.items()},
+                         {("read", 1000000), ("mixed", 1000000), ("counter", 0)})
+
     def test_malformed_sweep_fields(self):
         cases = {"value_size": "64K", "keys": -1, "bytes_per_second": None}
         for field, bad in cases.items():
