@@ -225,6 +225,27 @@ TEST(PythonHost, ARunWithAPythonStrategyGoesOnInsidePython311) {
     EXPECT_EQ(report["context"]["executable"], SHAREBENCH_BINARY);
     for (const auto& cell : report["benchmarks"]) EXPECT_EQ(cell["status"], "ok") << cell["name"];
   }
+  // What the coordinator is, asked from Python inside it: python3.11, still named sharebench.
+  const std::string seen = dir.file("seen");
+  const PeerFile peer("where", "import os\n"
+                               "def prepare(entries, counters, prefix):\n"
+                               "    with open('" + seen + "', 'w') as f:\n"
+                               "        f.write(open('/proc/self/comm').read().strip() + ' ' + os.readlink('/proc/self/exe'))\n"
+                               "    return True\n"
+                               "def teardown(state):\n"
+                               "    pass\n"
+                               "def capabilities():\n"
+                               "    return {'holds_data': False}\n"
+                               "class Client:\n"
+                               "    def get(self, key):\n"
+                               "        return None\n"
+                               "def connect(state, worker):\n"
+                               "    return Client()\n");
+  const testing::CommandResult r = testing::run_sharebench(
+      {"--strategy", peer.strategy(), "--keys", "100", "--duration", "0.05", "--warmup", "0", "--no-limits"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(testing::read_file(seen),
+            std::string("sharebench ") + (SHAREBENCH_PYTHON_HOSTED ? "/usr/bin/python3.11" : SHAREBENCH_BINARY));
 }
 
 }  // namespace

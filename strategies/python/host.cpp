@@ -3,6 +3,7 @@
 #include "strategies/python/host.hpp"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -57,6 +58,8 @@ void run_in_python_host(int argc, char** argv) {
 
 void begin_hosting() {
   g_hosted = true;
+  // ps, top and pgrep show "sharebench", as for the executable, not "python3.11".
+  ::prctl(PR_SET_NAME, "sharebench", 0, 0, 0);
   // An embedded interpreter installs no signal handlers (interpreter.cpp); python3.11 took
   // SIGINT and ignored SIGPIPE and SIGXFSZ. Until the harness installs its own, SIGINT must
   // stop sharebench, not become a KeyboardInterrupt in whatever peer code runs next.
