@@ -90,12 +90,14 @@ class Worker {
     report_.state.store(ReportState::ready, std::memory_order_release);
     control.ready.fetch_add(1, std::memory_order_acq_rel);
     futex_wake_all(&control.ready);
+    client_->pause();
     wait_for_phase(control, Phase::warmup, c_.coordinator);
 
     measured_loop(control);
 
     record_figures();
     report_.state.store(ReportState::done, std::memory_order_release);
+    client_->pause();
     wait_for_phase(control, Phase::exit, c_.coordinator);
     client_.reset();
   }
@@ -170,6 +172,7 @@ class Worker {
     for (std::uint64_t k = 0;; ++k) {
       const std::uint64_t due = start + static_cast<std::uint64_t>(static_cast<double>(k) * interval_ns);
       fill_batch();  // before waiting, so that nothing but a clock read separates due and start
+      client_->pause();
       if (!wait_until(due, control)) break;
       const Phase phase = control.phase.load(std::memory_order_acquire);
       if (phase >= Phase::stop) break;

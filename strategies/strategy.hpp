@@ -96,6 +96,11 @@ class Client {
   // The batch size this client works best with (its pipeline depth, say). The runner uses it
   // unless the user forces --batch.
   virtual std::size_t preferred_batch() const { return 1; }
+  // The worker is about to wait (for the coordinator's next phase, or for an open-loop
+  // batch's due time), outside execute(): a client holding what other threads of its process
+  // need lets go of it until its next execute() (PythonClient: the GIL, which a peer's
+  // thread may need to release a lock other processes wait for).
+  virtual void pause() {}
 
   // Conveniences, each a batch of one through execute(), for the final-state checker and tests.
   // Copies the value of `key` into value_out and returns true, or returns false if absent.

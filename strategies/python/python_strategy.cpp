@@ -63,9 +63,11 @@ bool read_counter(PyObject* value, std::int64_t& out) {
 
 // A worker's one thread holds the GIL from connect() to the client's end, as a plain Python
 // program's main thread holds it between calls: taking and dropping it around every batch
-// cost about 50 ns, a quarter of py-null's op. A Python thread the peer starts (a Queue's
-// feeder) gets it as it would in that program: while the client blocks in a call that
-// releases it, or after the interpreter's switch interval (5 ms) during a call.
+// cost about 50 ns, half of py-null's op. A Python thread the peer starts (a Queue's feeder)
+// gets it as it would in that program: while the client blocks in a call that releases it,
+// or after the interpreter's switch interval (5 ms) during a call. And whenever the worker
+// waits outside Python (pause()): a feeder that has written a message waits for the GIL
+// still holding the Queue's write lock, which every other worker's feeder needs.
 class PythonClient final : public Client {
  public:
   // `gil` is the hold connect() took: the client keeps it, so that holds nest as they must
@@ -95,6 +97,7 @@ class PythonClient final : public Client {
 
   // close() lets a peer flush one-way writes (a Queue's feeder thread) before the worker exits.
   ~PythonClient() override {
+    resume();
     if (close_) {
       Ref r(PyObject_CallNoArgs(close_.get()));
       if (!r) std::fprintf(stderr, "%s: close(): %s\n", label_.c_str(), python::take_exception().c_str());
@@ -102,6 +105,7 @@ class PythonClient final : public Client {
   }
 
   void execute(std::span<Op> ops) override {
+    resume();
     if (execute_) {
       run_batch(ops);
     } else {
@@ -109,8 +113,15 @@ class PythonClient final : public Client {
     }
   }
   std::size_t preferred_batch() const override { return batch_; }
+  void pause() override {
+    if (paused_ == nullptr) paused_ = PyEval_SaveThread();
+  }
 
  private:
+  void resume() {
+    if (paused_ != nullptr) PyEval_RestoreThread(std::exchange(paused_, nullptr));
+  }
+
   [[noreturn]] void fail() const { throw Error(label_ + ": " + python::take_exception()); }
 
   void run_one(Op& op) {
@@ -188,6 +199,7 @@ class PythonClient final : public Client {
   }
 
   std::unique_ptr<Gil> gil_;  // first: dropped after the references below are gone
+  PyThreadState* paused_ = nullptr;  // while pause()d: the GIL let go until resume()
   std::string label_;  // the strategy's name; the runner puts "worker N: " in front
   Ref client_, get_, put_, add_, execute_, close_;
   std::size_t batch_ = 1;
