@@ -685,12 +685,15 @@ int run(int argc, char** argv) {
   if (*clean) return clean_command(dry_run);
   o.workload_given = workload_option->count() > 0 || serve->count("--workload") > 0;
 
-  RunPlan plan = as_usage([&] { return make_plan(o, strategy_flags); });
-  if (*serve) return serve_command(plan, o.workloads);
-  const bool runs_python = std::any_of(plan.strategies.begin(), plan.strategies.end(), [](const StrategyInfo* s) {
+  // Before anything is read or built: a --workload-file that is a pipe can be read only once.
+  const std::vector<const StrategyInfo*> strategies = as_usage([&] { return parse_strategies(o.strategies); });
+  const bool runs_python = std::any_of(strategies.begin(), strategies.end(), [](const StrategyInfo* s) {
     return python::is_python_strategy(s->name);
   });
-  if (runs_python) python::run_in_python_host(argc, argv);  // before check_plan() starts any Python
+  if (runs_python && !*serve) python::run_in_python_host(argc, argv);
+
+  RunPlan plan = as_usage([&] { return make_plan(o, strategy_flags); });
+  if (*serve) return serve_command(plan, o.workloads);
   as_usage([&] { check_plan(plan, o.out); });
 
   ConsoleReporter console(std::cout, o.aggregates_only);

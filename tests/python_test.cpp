@@ -248,5 +248,20 @@ TEST(PythonHost, ARunWithAPythonStrategyGoesOnInsidePython311) {
             std::string("sharebench ") + (SHAREBENCH_PYTHON_HOSTED ? "/usr/bin/python3.11" : SHAREBENCH_BINARY));
 }
 
+// The re-execution comes before anything is read: a workload file on a pipe is read once, by
+// the process that runs.
+TEST(PythonHost, AWorkloadFileOnAPipeIsReadOnce) {
+  const testing::ScratchDir dir;
+  const std::string out = dir.file("report.json");
+  const testing::CommandResult r = testing::run_command(
+      {"/bin/sh", "-c",
+       "echo '[{\"name\": \"piped\", \"keys\": 100}]' | " SHAREBENCH_BINARY
+       " --strategy py-null --workload-file /dev/stdin --duration 0.05 --warmup 0 --no-limits --out " + out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto report = nlohmann::json::parse(testing::read_file(out));
+  ASSERT_EQ(report["benchmarks"].size(), 1u);
+  EXPECT_EQ(report["benchmarks"][0]["name"], "py-null/piped/procs:1");
+}
+
 }  // namespace
 }  // namespace sharebench
