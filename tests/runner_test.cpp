@@ -122,7 +122,7 @@ TEST_F(RunnerTest, MmapTableReportsMismatchesWhenValuesAreWrong) {
 
 // mmap-table hands out views of its image; a client that spoils them, each in its own way,
 // must be caught on every read it spoils: the view path skips no check.
-enum class Spoil { last_byte, version, absent_as_found, result_unset };
+enum class Spoil { last_byte, version, absent_as_found, present_as_absent, result_unset };
 template <Spoil kSpoil>
 std::unique_ptr<Strategy> make_spoiling(const StrategyOptions& options) {
   struct Spoiling final : testing::ForwardingStrategy {
@@ -134,6 +134,11 @@ std::unique_ptr<Strategy> make_spoiling(const StrategyOptions& options) {
         void execute(std::span<Op> ops) override {
           inner_->execute(ops);
           for (Op& op : ops) {
+            if constexpr (kSpoil == Spoil::present_as_absent) {
+              op.found = false;
+              op.result = {};
+              continue;
+            }
             if (!op.found) {
               if (kSpoil == Spoil::absent_as_found && !any_value.empty()) {
                 op.found = true;
@@ -158,6 +163,8 @@ std::unique_ptr<Strategy> make_spoiling(const StrategyOptions& options) {
   return std::make_unique<Spoiling>(*find_strategy("mmap-table"), options);
 }
 
+// At a value size the worker checks an absent answer without a branch (a stand-in), and
+// above it, where it branches.
 TEST_F(RunnerTest, EverySpoiledViewIsAMismatch) {
   struct Case {
     StrategyInfo info;
@@ -167,16 +174,26 @@ TEST_F(RunnerTest, EverySpoiledViewIsAMismatch) {
       {{"last-byte", "test", make_spoiling<Spoil::last_byte>}, "not a value written for this key"},
       {{"version", "test", make_spoiling<Spoil::version>}, "not a value written for this key"},
       {{"absent-as-found", "test", make_spoiling<Spoil::absent_as_found>}, "is never written, but get returned a value"},
+      {{"present-as-absent", "test", make_spoiling<Spoil::present_as_absent>}, "was preloaded, but get reported it absent"},
       {{"result-unset", "test", make_spoiling<Spoil::result_unset>}, "returned 0 bytes that are not a value"},
   };
-  for (const Case& c : cases) {
-    SCOPED_TRACE(c.info.name);
-    const CellResult r = run(c.info, 1);
-    EXPECT_EQ(r.status, CellStatus::failed);
-    EXPECT_NE(r.reason.find("mismatched reads"), std::string::npos) << r.reason;
-    EXPECT_NE(r.check.first_problem.find(c.problem), std::string::npos) << r.check.first_problem;
-    // Half the reads hit (the read workload): at least every spoiled one of them is counted.
-    EXPECT_GT(r.check.mismatches, r.gets / 4);
+  for (const std::uint32_t value_size : {32u, 1024u}) {
+    workload.value_size = value_size;
+    dataset = build_dataset(workload);
+    schedule = std::make_unique<OpSchedule>(workload, settings.seed);
+    for (const Case& c : cases) {
+      SCOPED_TRACE(std::string(c.info.name) + " at " + std::to_string(value_size) + " bytes");
+      const CellResult r = run(c.info, 1);
+      EXPECT_EQ(r.status, CellStatus::failed);
+      EXPECT_NE(r.reason.find("mismatched reads"), std::string::npos) << r.reason;
+      EXPECT_NE(r.check.first_problem.find(c.problem), std::string::npos) << r.check.first_problem;
+      // Half the reads hit (the read workload): at least every spoiled one of them is counted.
+      EXPECT_GT(r.check.mismatches, r.gets / 4);
+    }
+    const CellResult unspoiled = run(*find_strategy("mmap-table"), 1);
+    EXPECT_EQ(unspoiled.status, CellStatus::ok) << unspoiled.reason;
+    EXPECT_EQ(unspoiled.check.mismatches, 0u);
+    EXPECT_EQ(unspoiled.check.reads_checked, unspoiled.gets);
   }
 }
 
