@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "harness/limits.hpp"
+#include "harness/workload.hpp"
 #include "strategies/registry.hpp"
 #include "tests/test_support.hpp"
 
@@ -130,6 +131,33 @@ TEST(Limits, NullValuesReturnsCheckedValuesAndMeasuresTheHarnessWholeCost) {
   const json& cost = r.report["context"]["harness_whole_cost_ns"];
   EXPECT_GT(cost["batch_1"].get<double>(), 0);
   EXPECT_GT(cost["batch_16"].get<double>(), 0);
+}
+
+// null-values answers exactly the dataset's keys (str(2i) at index i) with their values, on its
+// eight-bytes-at-a-time path (4 to 8 digits) and off it; any other text is absent.
+TEST(Limits, NullValuesFindsExactlyTheDatasetsKeys) {
+  WorkloadSpec read = *find_workload("read");
+  read.keys = 6'000;
+  const Dataset dataset = build_dataset(read);
+  auto strategy = find_strategy("null-values")->make(StrategyOptions{});
+  strategy->prepare(dataset);
+  auto client = strategy->connect(0);
+  const std::vector<std::pair<std::string, std::int64_t>> cases = {
+      {"0", 0},     {"2", 1},      {"998", 499},   {"1000", 500},  {"1998", 999},   {"11998", 5999},
+      {"1", -1},    {"1999", -1},  {"12000", -1},  {"02", -1},     {"0002", -1},    {"00000002", -1},
+      {"", -1},     {"2a", -1},    {"1:00", -1},   {"-2", -1},     {"10/0", -1},    {"99999998", -1},
+      {"100000000", -1}, {"12345678901234567890", -1}};
+  std::vector<Op> ops(cases.size());
+  for (std::size_t i = 0; i < cases.size(); ++i) ops[i].key = cases[i].first;
+  client->execute(ops);
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE("key '" + cases[i].first + "'");
+    const std::int64_t index = cases[i].second;
+    EXPECT_EQ(ops[i].found, index >= 0);
+    if (index >= 0) EXPECT_EQ(ops[i].result, dataset.value(static_cast<std::size_t>(index)));
+  }
+  client.reset();
+  strategy->teardown();
 }
 
 // Each mechanism measures to a rate on a tiny dataset, in one and in two processes.
