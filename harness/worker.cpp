@@ -68,7 +68,8 @@ class Worker {
       : c_(context),
         report_(context.area.worker(context.worker)),
         schedule_(context.schedule.ops()),
-        position_(context.schedule.start_of(context.worker, context.procs)),
+        first_position_(context.schedule.start_of(context.worker, context.procs)),
+        position_(first_position_),
         check_reads_(context.capabilities.holds_data),
         value_size_(context.workload.value_size),
         absent_stand_in_(value_size_ <= kMaxStandIn ? value_size_ : 0, '\0'),
@@ -136,6 +137,7 @@ class Worker {
       if (phase >= Phase::stop) break;
       if (phase == Phase::measure && !measuring) {
         measuring = true;
+        window_first_op_ = executed_;
         cpu_start = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
       }
       fill_batch();
@@ -158,7 +160,7 @@ class Worker {
     }
     report_.cpu_ns = measuring ? clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu_start : 0;
     report_.latency_one_in = static_cast<std::uint32_t>(sample_mask + 1);
-    publish_kind_counts();
+    publish_counts(measuring);
   }
 
   // Open loop: batch k is due at start + k * interval, whether or not the previous one is
@@ -181,6 +183,7 @@ class Worker {
       if (phase >= Phase::stop) break;
       if (phase == Phase::measure && !measuring) {
         measuring = true;
+        window_first_op_ = executed_;
         cpu_start = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
       }
       const std::uint64_t began = now_ns();
@@ -194,7 +197,7 @@ class Worker {
     }
     report_.cpu_ns = measuring ? clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu_start : 0;
     report_.latency_one_in = 1;
-    publish_kind_counts();
+    publish_counts(measuring);
   }
 
   // Sleeps, then spins for the last stretch so a batch starts within a clock read of its
@@ -212,10 +215,20 @@ class Worker {
     return true;
   }
 
-  void publish_kind_counts() {
-    report_.gets = kind_counts_[static_cast<std::size_t>(OpKind::get)];
-    report_.puts = kind_counts_[static_cast<std::size_t>(OpKind::put)];
-    report_.adds = kind_counts_[static_cast<std::size_t>(OpKind::add)];
+  // The plan fixes every op's kind, so what ran is counted from it once, here, not per op.
+  void publish_counts(bool measured) {
+    const OpSchedule::KindCounts all = c_.schedule.count(first_position_, executed_);
+    report_.add_total = all.adds;  // each add adds 1 (fill_update)
+    report_.reads_checked = check_reads_ ? all.gets : 0;
+    if (!measured) return;
+    const std::uint64_t window_ops = executed_ - window_first_op_;
+    const std::size_t window_first = (first_position_ + window_first_op_) % schedule_.size();
+    const OpSchedule::KindCounts window = c_.schedule.count(window_first, window_ops);
+    report_.ops = window_ops;
+    report_.gets = window.gets;
+    report_.puts = window.puts;
+    report_.adds = window.adds;
+    report_.gets_found = window_found_;
   }
 
   // The interval for batches that take `batch_ns`, which includes about one clock read.
@@ -270,34 +283,20 @@ class Worker {
     const Op* ops = ops_.data();
     const PlannedOp* const* planned = planned_.data();
     const ValueCheck check{value_size_, absent_stand_in_.data(), absent_stand_in_.size()};
-    // Counted in registers, per batch: a count in memory (or in the report, shared memory)
-    // would chain every op to the last through a store and a load.
-    std::uint64_t gets = 0;
-    std::uint64_t puts = 0;
+    // Counted in a register, per batch: a count in memory would chain every op to the last
+    // through a store and a load. Kinds are not counted at all (publish_counts).
     std::uint64_t found = 0;
-    std::uint64_t added = 0;
     for (std::size_t i = 0; i < n; ++i) {
       const Op& op = ops[i];
       if (op.kind == OpKind::get) {
-        ++gets;
         found += op.found ? 1 : 0;
         if (check_reads_) check_get(op, *planned[i], check);
       } else if (op.kind == OpKind::put) {
-        ++puts;
         last_written_[planned[i]->key_index] = versions_[i];
-      } else {
-        added += static_cast<std::uint64_t>(op.delta);
       }
     }
-    report_.add_total += added;
-    if (check_reads_) report_.reads_checked += gets;
-    if (measuring) {
-      kind_counts_[static_cast<std::size_t>(OpKind::get)] += gets;
-      kind_counts_[static_cast<std::size_t>(OpKind::put)] += puts;
-      kind_counts_[static_cast<std::size_t>(OpKind::add)] += n - gets - puts;
-      report_.gets_found += found;
-      report_.ops += n;
-    }
+    executed_ += n;
+    if (measuring) window_found_ += found;
   }
 
   struct ValueCheck {
@@ -346,6 +345,7 @@ class Worker {
   const ProcessContext& c_;
   WorkerReport& report_;
   std::span<const PlannedOp> schedule_;
+  const std::size_t first_position_;  // where this worker starts in the plan
   std::size_t position_;
   const bool check_reads_;
   const std::size_t value_size_;
@@ -358,7 +358,9 @@ class Worker {
   std::vector<std::uint64_t> versions_;
   std::string values_;
   std::uint64_t put_sequence_ = 0;
-  std::array<std::uint64_t, 3> kind_counts_{};  // in the window, by OpKind
+  std::uint64_t executed_ = 0;  // ops of every batch so far, warm-up and window
+  std::uint64_t window_first_op_ = 0;  // executed_ when the window began
+  std::uint64_t window_found_ = 0;  // gets that returned a value, in the window
 };
 
 // Reads the final state back: every counter, every key somebody put, and a sample of the rest.

@@ -220,6 +220,14 @@ Dataset build_dataset(const WorkloadSpec& spec) {
   return dataset;
 }
 
+namespace {
+void add_kind(OpSchedule::KindCounts& counts, OpKind kind) {
+  counts.gets += kind == OpKind::get;
+  counts.puts += kind == OpKind::put;
+  counts.adds += kind == OpKind::add;
+}
+}  // namespace
+
 OpSchedule::OpSchedule(const WorkloadSpec& spec, std::uint64_t seed) {
   const std::uint64_t length =
       std::clamp<std::uint64_t>(2 * std::max<std::uint64_t>(spec.keys, spec.counter_keys),
@@ -254,6 +262,32 @@ OpSchedule::OpSchedule(const WorkloadSpec& spec, std::uint64_t seed) {
     }
     op.key_hash = value_key_hash(op.key());
   }
+  KindCounts counts;
+  for (std::size_t i = 0; i < ops_.size(); ++i) {
+    if (i % kBlock == 0) block_starts_.push_back(counts);
+    add_kind(counts, ops_[i].kind);
+  }
+  block_starts_.push_back(counts);  // of the whole plan
+}
+
+OpSchedule::KindCounts OpSchedule::before(std::size_t position) const {
+  const std::size_t block = position / kBlock;
+  KindCounts counts = block_starts_[block];
+  for (std::size_t i = block * kBlock; i < position; ++i) add_kind(counts, ops_[i].kind);
+  return counts;
+}
+
+OpSchedule::KindCounts OpSchedule::count(std::size_t first, std::uint64_t n) const {
+  const std::size_t length = ops_.size();
+  const KindCounts whole = block_starts_.back();
+  const std::uint64_t laps = n / length;
+  const std::size_t end = first + static_cast<std::size_t>(n % length);
+  const KindCounts from = before(first);
+  // [first, end), or [first, length) and [0, end - length) when it wraps
+  const KindCounts to = end <= length ? before(end) : before(end - length);
+  const KindCounts wrap = end <= length ? KindCounts{} : whole;
+  return {laps * whole.gets + wrap.gets + to.gets - from.gets, laps * whole.puts + wrap.puts + to.puts - from.puts,
+          laps * whole.adds + wrap.adds + to.adds - from.adds};
 }
 
 }  // namespace sharebench

@@ -136,9 +136,13 @@ inline std::uint64_t put_version(int worker, std::uint64_t sequence) {
 inline int version_writer(std::uint64_t version) { return static_cast<int>(version >> 40) - 1; }
 
 std::uint64_t value_key_hash(std::string_view key);
-// The word a value of this key and version repeats after its version.
+// The word a value of this key and version repeats after its version. key_hash is already
+// a strong hash, so no further mixing: another key's value differs in every word, and two
+// versions of one key differ in every word (an odd multiplier maps distinct versions to
+// distinct words), which is what a torn or misplaced value shows. The check computes this
+// for every read, inside the window.
 inline std::uint64_t pattern_word(std::uint64_t key_hash, std::uint64_t version) {
-  return mix64(key_hash ^ (version * 0x9e3779b97f4a7c15ULL));
+  return key_hash ^ (version * 0x9e3779b97f4a7c15ULL);
 }
 void fill_value(char* out, std::size_t size, std::uint64_t key_hash, std::uint64_t version);
 // True if `value` is a well-formed value of `size` bytes for this key; its version goes to
@@ -152,9 +156,17 @@ inline bool value_is_valid(std::string_view value, std::size_t size, std::uint64
   // Every word but the last, then the last 8 bytes (overlapping the one before when size is
   // not a multiple of 8): the pattern read at an offset that is not a multiple of 8 is the
   // word rotated, so compare it against the rotation.
-  std::uint64_t diff = 0;
+  // Two words a step, into two accumulators: at 32 bytes the loop's own compare and branch
+  // cost as much as the words it checked.
+  std::uint64_t diff = 0, diff2 = 0;
   const std::size_t last = size - 8;
-  for (std::size_t i = 8; i < last; i += 8) diff |= load64(v + i) ^ word;
+  std::size_t i = 8;
+  for (; i + 8 < last; i += 16) {
+    diff |= load64(v + i) ^ word;
+    diff2 |= load64(v + i + 8) ^ word;
+  }
+  if (i < last) diff |= load64(v + i) ^ word;
+  diff |= diff2;
   const unsigned shift = static_cast<unsigned>(last % 8) * 8;
   diff |= load64(v + last) ^ (shift == 0 ? word : (word >> shift | word << (64 - shift)));
   return diff == 0;
@@ -187,8 +199,19 @@ class OpSchedule {
     return ops_.size() / static_cast<std::size_t>(procs) * static_cast<std::size_t>(worker);
   }
 
+  struct KindCounts {
+    std::uint64_t gets = 0, puts = 0, adds = 0;
+  };
+  // The kinds of the n ops that follow `first`, wrapping around as a worker does: the plan
+  // fixes them, so a worker counts nothing per op and asks once, after its window.
+  KindCounts count(std::size_t first, std::uint64_t n) const;
+
  private:
+  static constexpr std::size_t kBlock = 4096;
+  KindCounts before(std::size_t position) const;  // of ops [0, position)
+
   std::vector<PlannedOp> ops_;
+  std::vector<KindCounts> block_starts_;  // [b]: of ops [0, b * kBlock)
 };
 
 }  // namespace sharebench

@@ -63,18 +63,19 @@ struct Capabilities {
 enum class OpKind : std::uint8_t { get, put, add };
 
 // One operation of a batch. The runner fills the inputs; execute() fills the outputs.
+// What every get reads or writes comes first, in one cache line (a batch is touched op by op).
 struct Op {
   OpKind kind = OpKind::get;
+  bool found = false;  // get: whether the key was present
   std::string_view key;
-  std::string_view value;  // put: the bytes to store
-  std::int64_t delta = 0;  // add
   // get: the value read, valid until this client's next execute(): a view of memory the
   // strategy keeps unchanged that long (mmap-table's image), so that nothing is copied, or of
   // `buffer` (copy_result) when the bytes must be copied out.
   std::string_view result;
-  std::string buffer;      // get: a copying strategy's copy (its capacity is reused batch after batch)
-  bool found = false;      // get: whether the key was present
+  std::string_view value;  // put: the bytes to store
+  std::int64_t delta = 0;  // add
   std::int64_t counter = 0;  // add: the value after the add
+  std::string buffer;      // get: a copying strategy's copy (its capacity is reused batch after batch)
 
   void copy_result(std::string_view bytes) {
     buffer.assign(bytes);

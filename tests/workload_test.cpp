@@ -179,6 +179,42 @@ TEST(Schedule, CounterPresetOnlyAddsToItsSixteenCounters) {
   EXPECT_EQ(d.counters().size(), 16u);
 }
 
+// Workers count no kinds per op; they ask the plan for those of the ops they ran, so the plan
+// must count any stretch exactly: inside a block, across blocks, wrapping, and lap after lap.
+TEST(Schedule, CountsTheKindsOfAnyStretchOfOpsWrappingAsAWorkerDoes) {
+  WorkloadSpec spec;
+  spec.keys = 40'000;  // a plan of 80 000 ops: 19 blocks and a part
+  spec.get_ratio = 0.6;
+  spec.put_ratio = 0.3;
+  spec.add_ratio = 0.1;
+  spec.counter_keys = 4;
+  const OpSchedule s(spec, 5);
+  const std::span<const PlannedOp> ops = s.ops();
+  ASSERT_EQ(ops.size(), 80'000u);
+  auto by_hand = [&](std::size_t first, std::uint64_t n) {
+    OpSchedule::KindCounts c;
+    for (std::uint64_t k = 0; k < n; ++k) {
+      const OpKind kind = ops[(first + k) % ops.size()].kind;
+      ++(kind == OpKind::get ? c.gets : kind == OpKind::put ? c.puts : c.adds);
+    }
+    return c;
+  };
+  const std::size_t firsts[] = {0, 1, 4095, 4096, 4097, 40'000, 77'823, 79'999};
+  const std::uint64_t lengths[] = {0, 1, 7, 4096, 10'000, 79'999, 80'000, 80'001, 250'123};
+  for (const std::size_t first : firsts) {
+    for (const std::uint64_t n : lengths) {
+      const OpSchedule::KindCounts want = by_hand(first, n);
+      const OpSchedule::KindCounts got = s.count(first, n);
+      ASSERT_EQ(got.gets, want.gets) << first << "+" << n;
+      ASSERT_EQ(got.puts, want.puts) << first << "+" << n;
+      ASSERT_EQ(got.adds, want.adds) << first << "+" << n;
+    }
+  }
+  const OpSchedule::KindCounts whole = s.count(0, ops.size());
+  EXPECT_GT(whole.adds, 7'000u);
+  EXPECT_GT(whole.puts, 22'000u);
+}
+
 }  // namespace
 }  // namespace sharebench
 
