@@ -48,6 +48,8 @@ constexpr std::size_t kSamplesPerChoice = 64;
 constexpr std::uint64_t kMaxLatencyOneIn = 4096;
 // The largest value size whose absent gets are checked without a branch (Worker::check_get).
 constexpr std::size_t kMaxStandIn = 128;
+// What every add adds: publish_counts() derives the total the counters must reach from it.
+constexpr std::int64_t kAddDelta = 1;
 
 void wait_for_phase(const ControlBlock& control, Phase at_least, pid_t coordinator) {
   for (;;) {
@@ -218,7 +220,7 @@ class Worker {
   // The plan fixes every op's kind, so what ran is counted from it once, here, not per op.
   void publish_counts(bool measured) {
     const OpSchedule::KindCounts all = c_.schedule.count(first_position_, executed_);
-    report_.add_total = all.adds;  // each add adds 1 (fill_update)
+    report_.add_total = all.adds * static_cast<std::uint64_t>(kAddDelta);
     report_.reads_checked = check_reads_ ? all.gets : 0;
     if (!measured) return;
     const std::uint64_t window_ops = executed_ - window_first_op_;
@@ -268,7 +270,7 @@ class Worker {
 
   void fill_update(Op& op, const PlannedOp& p, std::size_t i) {
     if (p.kind == OpKind::add) {
-      op.delta = 1;
+      op.delta = kAddDelta;
       return;
     }
     const std::size_t value_size = c_.workload.value_size;
