@@ -4,6 +4,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -41,6 +42,14 @@ void Mapping::reset() noexcept {
   if (address_ != nullptr) ::munmap(address_, size_);
   address_ = nullptr;
   size_ = 0;
+}
+
+void touch_pages(const void* data, std::size_t size) {
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  std::uint64_t sink = 0;
+  for (std::size_t at = 0; at < size; at += 4096) sink += bytes[at];
+  if (size > 0) sink += bytes[size - 1];  // the last page, when size is not a multiple
+  asm volatile("" : : "r"(sink));
 }
 
 PrivateDir::PrivateDir(const std::string& prefix) {

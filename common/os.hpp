@@ -73,6 +73,13 @@ class PrivateDir {
   std::string path_;
 };
 
+// Reads one byte of every 4 KiB page of [data, data + size). A forked process pays for the
+// first touch of each page it inherited: a fault for a shared mapping, and even for private
+// pages whose entries fork copied, a first access that on some VMs costs microseconds a page
+// (an AMD EPYC VM here: a bare table read 2x slower for the first pass over the op plan, with
+// no fault counted). A measured loop should not pay it, so processes that measure touch first.
+void touch_pages(const void* data, std::size_t size);
+
 // `bytes` random bytes from the kernel, as lowercase hex.
 std::string random_hex(std::size_t bytes);
 
