@@ -2,12 +2,14 @@
 // of it reached; --no-limits measures nothing; socket-manager's transports are separate rows of
 // `--strategy all`; null-values' reads are checked. Shapes and exact bookkeeping, never timings.
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "common/os.hpp"
 #include "harness/limits.hpp"
 #include "harness/workload.hpp"
 #include "strategies/registry.hpp"
@@ -161,6 +163,24 @@ TEST(Limits, NullValuesFindsExactlyTheDatasetsKeys) {
 }
 
 // Each mechanism measures to a rate on a tiny dataset, in one and in two processes.
+// Floors and workers touch what they inherited before measuring (os.hpp): every page of the
+// range, the first and a partial last one included, and none outside it.
+TEST(Limits, TouchPagesMapsEveryPageOfTheRangeAndNoOther) {
+  constexpr std::size_t kPage = 4096, kPages = 12;
+  const Mapping memory = Mapping::shared_anonymous(kPages * kPage);
+  const auto resident = [&] {
+    std::vector<unsigned char> pages(kPages);
+    EXPECT_EQ(::mincore(memory.data(), memory.size(), pages.data()), 0);
+    std::string map;
+    for (unsigned char p : pages) map += (p & 1) ? 'x' : '.';
+    return map;
+  };
+  ASSERT_EQ(resident(), "............");
+  // From the middle of page 2 to one byte into page 9.
+  touch_pages(memory.data() + 2 * kPage + 100, 6 * kPage + kPage - 100 + 1);
+  EXPECT_EQ(resident(), "..xxxxxxxx..");
+}
+
 TEST(Limits, EveryMechanismMeasures) {
   WorkloadSpec read = *find_workload("read");
   read.keys = 1000;
