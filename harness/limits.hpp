@@ -13,8 +13,8 @@
 //   locked add        += on packed counters under one process-shared POSIX semaphore
 //
 // A cell's limit is that rate, or for a mix the time-weighted one (1 / sum(ratio_k / floor_k));
-// efficiency = the cell's ops/s / its limit. Each floor is the best of several short windows
-// after a warm-up (interference only slows a window down).
+// efficiency = the cell's ops/s / its limit. Each floor is the median of several short windows
+// after a warm-up, its processes placed as the cell's are (limits.cpp says why not the best).
 #pragma once
 
 #include <cstddef>
