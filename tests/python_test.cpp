@@ -208,6 +208,20 @@ TEST_F(Python, ManagerAddsUnderItsLockLoseNothing) {
   EXPECT_EQ(r.check.lost_adds, 0) << r.check.first_problem;
 }
 
+// py-queue's puts are one-way: with an unbounded request Queue they only buffered in the
+// worker, and after a window of a second the workers' exit waited for the owner to drain the
+// whole backlog, past the runner's grace (the cell failed every time at 2 processes). Bounded,
+// a put waits for the owner, the workers exit at once, and every put is in the final state.
+TEST_F(Python, QueueWritesForASecondEndWithTheWorkersExitingAndEveryPutKept) {
+  settings.duration = std::chrono::milliseconds(1000);
+  use("write", 1000);
+  const CellResult r = run(*find_strategy("py-queue"), 2);
+  ASSERT_EQ(r.status, CellStatus::ok) << r.reason;
+  EXPECT_GT(r.puts, 0u);
+  EXPECT_GT(r.check.final_keys_checked, 0u);
+  EXPECT_EQ(r.check.lost_puts, 0u) << r.check.first_problem;
+}
+
 // A run with a Python strategy goes on inside Debian's python3.11, the interpreter Python users
 // run (strategies/python/host.hpp), with the command line it was given; one without does not.
 TEST(PythonHost, ARunWithAPythonStrategyGoesOnInsidePython311) {

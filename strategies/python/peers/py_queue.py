@@ -2,7 +2,10 @@
 holds a plain dict; replies come back on a Queue per worker.
 
 put is one-way; get and add wait for the reply, and add is atomic because the owner does
-one request at a time. The reply queues are made before fork (a Queue can be handed to a
+one request at a time. The request Queue is bounded (REQUEST_DEPTH), as queue-passing's is:
+an unbounded Queue's put only appends to a buffer its feeder thread drains, so a write
+workload would count puts the owner had not taken, and a worker's exit would wait for the
+backlog of the whole window to drain (seconds, under a sanitizer). The reply queues are made before fork (a Queue can be handed to a
 process only by inheritance), so at most MAX_WORKERS workers plus the checker. The
 coordinator never puts to a Queue: the feeder thread a put starts lives only in workers
 and the owner. close() flushes a worker's one-way puts before it exits.
@@ -17,6 +20,7 @@ from _peer_util import die_with_parent, how_ended
 op_timeout_s = 2.0  # sharebench sets it to --op-timeout before prepare()
 
 MAX_WORKERS = 64
+REQUEST_DEPTH = 1024  # requests taken by no owner yet, of all workers; a put waits beyond
 _GET, _PUT, _ADD = 0, 1, 2
 
 
@@ -43,7 +47,7 @@ class State:
         ctx = multiprocessing.get_context("fork")
         data = dict(entries)
         data.update((c, 0) for c in counters)
-        self.requests = ctx.Queue()
+        self.requests = ctx.Queue(maxsize=REQUEST_DEPTH)
         self.replies = [ctx.Queue() for _ in range(MAX_WORKERS + 1)]
         self.owner = ctx.Process(target=_owner, args=(data, self.requests, self.replies), daemon=True)
         self.owner.start()
