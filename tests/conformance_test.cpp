@@ -122,12 +122,7 @@ TEST_P(HelperKilled, FailsTheCellWithHowItExited) {
     probe->teardown();
     if (!has_helper) GTEST_SKIP() << GetParam() << " starts no helper process";
   }
-  // A registry row's factory is a plain function: the strategy it wraps is handed over here.
-  static const StrategyInfo* inner = nullptr;
-  inner = &real;
-  const StrategyInfo killing{"killing", "test", [](const StrategyOptions& o) -> std::unique_ptr<Strategy> {
-                               return std::make_unique<testing::KillHelperMidRun>(*inner, o, 20);
-                             }};
+  const StrategyInfo killing = testing::killing_its_helper(real);
   const auto start = std::chrono::steady_clock::now();
   const CellResult r = run(killing, 2);
   ASSERT_EQ(r.status, CellStatus::failed);

@@ -162,7 +162,6 @@ TEST(Limits, NullValuesFindsExactlyTheDatasetsKeys) {
   strategy->teardown();
 }
 
-// Each mechanism measures to a rate on a tiny dataset, in one and in two processes.
 // Floors and workers touch what they inherited before measuring (os.hpp): every page of the
 // range, the first and a partial last one included, and none outside it.
 TEST(Limits, TouchPagesMapsEveryPageOfTheRangeAndNoOther) {
@@ -181,6 +180,7 @@ TEST(Limits, TouchPagesMapsEveryPageOfTheRangeAndNoOther) {
   EXPECT_EQ(resident(), "..xxxxxxxx..");
 }
 
+// Each mechanism measures to a rate on a tiny dataset, in one and in two processes.
 TEST(Limits, EveryMechanismMeasures) {
   WorkloadSpec read = *find_workload("read");
   read.keys = 1000;

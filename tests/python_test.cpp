@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/test_cell.hpp"
+#include "tests/test_strategies.hpp"
 #include "tests/test_support.hpp"
 
 namespace sharebench {
@@ -210,16 +211,31 @@ TEST_F(Python, ManagerAddsUnderItsLockLoseNothing) {
 
 // py-queue's puts are one-way: with an unbounded request Queue they only buffered in the
 // worker, and after a window of a second the workers' exit waited for the owner to drain the
-// whole backlog, past the runner's grace (the cell failed every time at 2 processes). Bounded,
-// a put waits for the owner, the workers exit at once, and every put is in the final state.
+// whole backlog, past the runner's grace (the cell failed every time at 2 processes here, and
+// 4 producers build the backlog twice as fast). Bounded, a put waits for the owner, the workers
+// exit at once, and every put is in the final state.
 TEST_F(Python, QueueWritesForASecondEndWithTheWorkersExitingAndEveryPutKept) {
   settings.duration = std::chrono::milliseconds(1000);
   use("write", 1000);
-  const CellResult r = run(*find_strategy("py-queue"), 2);
+  const CellResult r = run(*find_strategy("py-queue"), 4);
   ASSERT_EQ(r.status, CellStatus::ok) << r.reason;
   EXPECT_GT(r.puts, 0u);
   EXPECT_GT(r.check.final_keys_checked, 0u);
   EXPECT_EQ(r.check.lost_puts, 0u) << r.check.first_problem;
+}
+
+// Its bound fills when the owner dies: a put then gives up after --op-timeout and the cell
+// fails naming the owner's end, instead of waiting for the end of a 20 s window.
+TEST_F(Python, QueueWritesToAKilledOwnerFailTheCellWithinTheOpTimeout) {
+  settings.duration = std::chrono::seconds(20);
+  use("write", 1000);
+  const auto start = std::chrono::steady_clock::now();
+  const CellResult r = run(testing::killing_its_helper(*find_strategy("py-queue")), 2);
+  ASSERT_EQ(r.status, CellStatus::failed);
+  EXPECT_NE(r.reason.find("owner exited: killed by signal 9 (SIGKILL)"), std::string::npos) << r.reason;
+  EXPECT_NE(r.reason.find("the owner took no request within"), std::string::npos) << r.reason;
+  // Within the op timeout and the teardown (5 s more for a loaded machine), not the window.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, settings.strategy_options.op_timeout + std::chrono::seconds(5));
 }
 
 // A run with a Python strategy goes on inside Debian's python3.11, the interpreter Python users

@@ -105,6 +105,17 @@ class KillHelperMidRun final : public ForwardingStrategy {
   pid_t helper_ = 0;
 };
 
+// A registry row for `real` whose worker 0 kills its helper at its 20th batch. A row's factory
+// is a plain function, so the strategy it wraps is handed over in a static: one such row at a
+// time.
+inline StrategyInfo killing_its_helper(const StrategyInfo& real) {
+  static const StrategyInfo* inner = nullptr;
+  inner = &real;
+  return {"killing", "test", [](const StrategyOptions& o) -> std::unique_ptr<Strategy> {
+            return std::make_unique<KillHelperMidRun>(*inner, o, 20);
+          }};
+}
+
 // Worker 1 kills itself with SIGKILL at its `after_batches`-th batch.
 class KillWorkerOne final : public ForwardingStrategy {
  public:

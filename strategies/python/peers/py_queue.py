@@ -5,10 +5,13 @@ put is one-way; get and add wait for the reply, and add is atomic because the ow
 one request at a time. The request Queue is bounded (REQUEST_DEPTH), as queue-passing's is:
 an unbounded Queue's put only appends to a buffer its feeder thread drains, so a write
 workload would count puts the owner had not taken, and a worker's exit would wait for the
-backlog of the whole window to drain (seconds, under a sanitizer). The reply queues are made before fork (a Queue can be handed to a
-process only by inheritance), so at most MAX_WORKERS workers plus the checker. The
-coordinator never puts to a Queue: the feeder thread a put starts lives only in workers
-and the owner. close() flushes a worker's one-way puts before it exits.
+backlog of the whole window to drain (seconds, under a sanitizer). A put waits at most
+--op-timeout for room: a dead owner drains nothing.
+
+The reply queues are made before fork (a Queue can be handed to a process only by
+inheritance), so at most MAX_WORKERS workers plus the checker. The coordinator never puts to
+a Queue: the feeder thread a put starts lives only in workers and the owner. close() flushes
+a worker's one-way puts before it exits.
 """
 import multiprocessing
 import os
@@ -61,6 +64,15 @@ class Client:
         self.requests = state.requests
         self.reply = state.replies[worker]
 
+    def _send(self, request):
+        # A full queue whose owner died is never drained: wait no longer than --op-timeout.
+        try:
+            self.requests.put(request, timeout=op_timeout_s)
+        except queue.Full:
+            # close() must not then wait for the feeder thread: its pipe has no reader left.
+            self.requests.cancel_join_thread()
+            raise TimeoutError("py-queue: the owner took no request within %g s" % op_timeout_s) from None
+
     def _reply(self):
         # A killed owner never answers: wait no longer than the run's --op-timeout.
         try:
@@ -69,14 +81,14 @@ class Client:
             raise TimeoutError("py-queue: no reply from the owner within %g s" % op_timeout_s) from None
 
     def get(self, key):
-        self.requests.put((_GET, self.worker, key, None))
+        self._send((_GET, self.worker, key, None))
         return self._reply()
 
     def put(self, key, value):
-        self.requests.put((_PUT, self.worker, key, value))
+        self._send((_PUT, self.worker, key, value))
 
     def add(self, key, delta):
-        self.requests.put((_ADD, self.worker, key, delta))
+        self._send((_ADD, self.worker, key, delta))
         return self._reply()
 
     def close(self):
