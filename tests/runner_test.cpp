@@ -122,7 +122,7 @@ TEST_F(RunnerTest, MmapTableReportsMismatchesWhenValuesAreWrong) {
 
 // mmap-table hands out views of its image; a client that spoils them, each in its own way,
 // must be caught on every read it spoils: the view path skips no check.
-enum class Spoil { last_byte, version, absent_as_found, present_as_absent, result_unset };
+enum class Spoil { last_byte, version, absent_as_found, present_as_absent, result_unset, unwritten_version };
 template <Spoil kSpoil>
 std::unique_ptr<Strategy> make_spoiling(const StrategyOptions& options) {
   struct Spoiling final : testing::ForwardingStrategy {
@@ -149,6 +149,10 @@ std::unique_ptr<Strategy> make_spoiling(const StrategyOptions& options) {
             if (any_value.empty()) any_value.assign(op.result);
             if constexpr (kSpoil == Spoil::result_unset) {
               op.result = {};
+            } else if constexpr (kSpoil == Spoil::unwritten_version) {  // well formed, but nobody puts
+              op.buffer.resize(op.result.size());
+              fill_value(op.buffer.data(), op.buffer.size(), value_key_hash(op.key), put_version(0, 1));
+              op.result = op.buffer;
             } else if constexpr (kSpoil == Spoil::last_byte || kSpoil == Spoil::version) {
               op.copy_result(op.result);
               op.buffer[kSpoil == Spoil::version ? 0 : op.buffer.size() - 1] ^= 1;
@@ -163,8 +167,9 @@ std::unique_ptr<Strategy> make_spoiling(const StrategyOptions& options) {
   return std::make_unique<Spoiling>(*find_strategy("mmap-table"), options);
 }
 
-// At a value size the worker checks an absent answer without a branch (a stand-in), and
-// above it, where it branches.
+// At the value sizes the worker checks with a loop of their own (16, 32, 64), at another
+// where it checks an absent answer without a branch (a stand-in, 40), and above it, where it
+// branches (1024).
 TEST_F(RunnerTest, EverySpoiledViewIsAMismatch) {
   struct Case {
     StrategyInfo info;
@@ -176,8 +181,9 @@ TEST_F(RunnerTest, EverySpoiledViewIsAMismatch) {
       {{"absent-as-found", "test", make_spoiling<Spoil::absent_as_found>}, "is never written, but get returned a value"},
       {{"present-as-absent", "test", make_spoiling<Spoil::present_as_absent>}, "was preloaded, but get reported it absent"},
       {{"result-unset", "test", make_spoiling<Spoil::result_unset>}, "returned 0 bytes that are not a value"},
+      {{"unwritten-version", "test", make_spoiling<Spoil::unwritten_version>}, "returned version 1099511627777, which nobody wrote"},
   };
-  for (const std::uint32_t value_size : {32u, 1024u}) {
+  for (const std::uint32_t value_size : {16u, 32u, 40u, 64u, 1024u}) {
     workload.value_size = value_size;
     dataset = build_dataset(workload);
     schedule = std::make_unique<OpSchedule>(workload, settings.seed);
@@ -195,6 +201,17 @@ TEST_F(RunnerTest, EverySpoiledViewIsAMismatch) {
     EXPECT_EQ(unspoiled.check.mismatches, 0u);
     EXPECT_EQ(unspoiled.check.reads_checked, unspoiled.gets);
   }
+}
+
+// A batch of 7 does not divide the plan (64 Ki ops here): one batch holds its last ops and its
+// first, and each is checked against its own planned op.
+TEST_F(RunnerTest, ABatchAcrossThePlansEndIsCheckedOpByOp) {
+  settings.batch = 7;
+  const CellResult r = run(*find_strategy("mmap-table"), 1);
+  ASSERT_EQ(r.status, CellStatus::ok) << r.reason;
+  ASSERT_GT(r.ops, schedule->ops().size()) << "the window must go past the plan's end for this test to test it";
+  EXPECT_EQ(r.check.mismatches, 0u);
+  EXPECT_EQ(r.check.reads_checked, r.gets);
 }
 
 TEST_F(RunnerTest, AKilledWorkerFailsOnlyItsCell) {
