@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <random>
 #include <set>
@@ -55,6 +56,79 @@ TEST_F(ShmMapTest, LargeValues) {
   c.put("big", big);  // same size: written in place
   ASSERT_TRUE(c.get("big", v));
   EXPECT_EQ(v, big);
+}
+
+// A batch's gets take an inline path for keys up to 16 bytes and values up to the client's
+// copy room (256 bytes), the general one otherwise: both must read back exact bytes, on either
+// side of every boundary, and a key must never be taken for another of its size.
+TEST_F(ShmMapTest, BatchedGetsReadExactBytesAtEveryKeyAndValueSize) {
+  const std::size_t key_sizes[] = {1, 3, 4, 7, 8, 9, 15, 16, 17, 24};
+  const std::size_t value_sizes[] = {0, 1, 7, 8, 9, 31, 32, 33, 255, 256, 257, 1000};
+  std::vector<std::string> keys, values, absent;
+  for (const std::size_t k : key_sizes) {
+    for (const std::size_t v : value_sizes) {
+      std::string key(k, 'a');
+      key[k - 1] = static_cast<char>('a' + keys.size() / 26);  // unique per (k, v)
+      key[0] = static_cast<char>('A' + keys.size() % 26);
+      std::string value(v, '\0');
+      for (std::size_t i = 0; i < v; ++i) value[i] = static_cast<char>(keys.size() * 7 + i * 13 + 1);
+      std::string other = key;
+      other[k / 2] = '~';  // the same size, another key: never put
+      keys.push_back(std::move(key));
+      values.push_back(std::move(value));
+      absent.push_back(std::move(other));
+    }
+  }
+  Dataset d;
+  for (std::size_t i = 0; i < keys.size(); ++i) d.add(keys[i], values[i]);
+  Client& c = prepared(d);
+  std::vector<Op> batch(keys.size() + absent.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    batch[2 * i].key = keys[i];
+    batch[2 * i + 1].key = absent[i];
+  }
+  c.execute(batch);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    EXPECT_TRUE(batch[2 * i].found) << "key of " << keys[i].size() << " bytes, value of " << values[i].size();
+    EXPECT_EQ(batch[2 * i].result, values[i]) << "key of " << keys[i].size() << " bytes";
+    EXPECT_FALSE(batch[2 * i + 1].found) << "'" << absent[i] << "' was never put";
+  }
+}
+
+// 200,000 absent keys of the sizes present ones have: a 16-bit fingerprint matches now and
+// then, and only the key compare can then tell the keys apart.
+TEST_F(ShmMapTest, AbsentKeysWhoseFingerprintMatchesAreAbsent) {
+  constexpr std::uint64_t kKeys = 200'000;
+  Dataset d;
+  char text[kMaxKeySize];
+  std::string value(16, '\0');
+  for (std::uint64_t i = 0; i < kKeys; ++i) {
+    const std::string_view key(text, format_data_key(i, false, text));
+    fill_value(value.data(), value.size(), value_key_hash(key), 0);
+    d.add(key, value);
+  }
+  Client& c = prepared(d);
+  std::vector<std::array<char, kMaxKeySize>> texts(16);
+  std::vector<Op> batch(16);
+  std::uint64_t found_absent = 0, missed_present = 0;
+  for (std::uint64_t base = 0; base < kKeys; base += batch.size()) {
+    for (std::size_t j = 0; j < batch.size(); ++j) {
+      const std::uint64_t i = base + j;
+      batch[j].key = std::string_view(texts[j].data(), format_data_key(i / 2, i % 2 == 1, texts[j].data()));
+    }
+    c.execute(batch);
+    for (std::size_t j = 0; j < batch.size(); ++j) {
+      const bool present = (base + j) % 2 == 0;
+      std::uint64_t version = 1;
+      if (present && !(batch[j].found && value_is_valid(batch[j].result, 16, value_key_hash(batch[j].key), &version) &&
+                       version == 0)) {
+        ++missed_present;
+      }
+      if (!present && batch[j].found) ++found_absent;
+    }
+  }
+  EXPECT_EQ(found_absent, 0u);
+  EXPECT_EQ(missed_present, 0u);
 }
 
 TEST_F(ShmMapTest, ACounterIsStoredAsEightBytesAndRefusesMixing) {

@@ -34,9 +34,7 @@ class ShmMapClient final : public Client {
                        Op& op = ops[i];
                        switch (op.kind) {
                          case OpKind::get:
-                           // Copied out under the seqlock: a writer may change the entry after.
-                           op.found = table_.get_hashed(op.key, hash, op.buffer);
-                           op.result = op.buffer;
+                           get_into(op, hash);
                            break;
                          case OpKind::put:
                            table_.put_hashed(op.key, hash, op.value);
@@ -50,6 +48,30 @@ class ShmMapClient final : public Client {
   std::size_t preferred_batch() const override { return kPreferredBatch; }
 
  private:
+  // Values up to this size are copied whole words at a time into the op's buffer, sized
+  // once (a worker reuses its ops); a larger one by get_hashed().
+  static constexpr std::size_t kCopyRoom = 256;
+
+  // Copied out under the seqlock: a writer may change the entry after.
+  void get_into(Op& op, std::uint64_t hash) {
+    if (op.buffer.size() < kCopyRoom) op.buffer.resize(kCopyRoom);
+    std::size_t size = 0;
+    switch (table_.get_words(op.key, hash, op.buffer.data(), kCopyRoom, &size)) {
+      case ShmTable::Lookup::found:
+        op.found = true;
+        op.result = std::string_view(op.buffer.data(), size);
+        return;
+      case ShmTable::Lookup::absent:
+        op.found = false;
+        op.result = {};
+        return;
+      case ShmTable::Lookup::slow:
+        op.found = table_.get_hashed(op.key, hash, op.buffer);
+        op.result = op.buffer;
+        return;
+    }
+  }
+
   Segment segment_;
   ShmTable table_;
 };
