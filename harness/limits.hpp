@@ -70,13 +70,18 @@ class FloorData {
 // carry the settings' object prefix and are removed before it returns.
 double measure_floor(const FloorSpec& floor, FloorData& data, const RunSettings& settings);
 
-// The limits of a run's cells. Each floor is measured the first time a cell needs it and
-// reused by every later cell that needs the same one (same mechanism, depth, procs, and data
-// where it reads data), whichever strategy that cell runs. A cell faster than its floor has it
-// measured again (up to twice), the best figure kept for that cell and every later one.
+// The limits of a run's cells. With one repetition a cell, each floor is measured the first
+// time a cell needs it and reused by every later cell that needs the same one (same mechanism,
+// depth, procs, and data where it reads data), whichever strategy that cell runs. With several
+// (`per_repetition`), every repetition has its floors measured moments after it, so that its
+// efficiency is a ratio of two figures taken under the same load: on a shared machine both
+// drift together (a round trip and its floor correlated 0.76 over ten runs here), and the
+// median of the repetitions' ratios moves less than either. A cell faster than its floor has
+// it measured again (up to twice), the best figure kept (with one repetition, for that cell and
+// every later one).
 class LimitMeter {
  public:
-  explicit LimitMeter(const RunSettings& settings) : settings_(settings) {}
+  LimitMeter(const RunSettings& settings, bool per_repetition) : settings_(settings), per_repetition_(per_repetition) {}
 
   // The limit of a cell that ran (`cell.batch` is what its workers used), or none: a strategy
   // without floors, an operation of the mix without one, a cell that did not run.
@@ -88,12 +93,14 @@ class LimitMeter {
 
  private:
   // A floor measured before is reused, unless a cell beat it (`beaten`) (then it is measured again, at
-  // most kRemeasures times, and the best figure kept).
+  // most kRemeasures times, and the best figure kept); with per_repetition_, it is measured now.
   double floor_rate(const FloorSpec& floor, const WorkloadSpec& workload, const Dataset& dataset,
                     const OpSchedule& schedule, bool beaten);
 
   const RunSettings& settings_;
+  const bool per_repetition_;
   std::vector<MeasuredFloor> floors_;
+  std::vector<std::vector<double>> rates_;  // per_repetition_: [i] every rate floors_[i] was measured at
   std::unique_ptr<FloorData> data_;  // the current workload's
   // Which workload and sizes data_ holds: a sweep frees one size's dataset before the next,
   // which may then sit at the same address, so the address cannot tell them apart.

@@ -217,13 +217,12 @@ std::vector<json> aggregate_entries(const CellAggregates& a, const CellResult& f
         {"repetitions_ok", a.ok},
         {"latency_ns", {{"p50", pick(a.latency_p50)}, {"p99", pick(a.latency_p99)}, {"p999", pick(a.latency_p999)}}},
     });
-    // A run measures each floor once, so the repetitions share their limit; the efficiency of a
-    // spread (stddev, cv) means nothing.
+    // Each repetition has its own limit (limits.hpp): these are aggregates of theirs, and of
+    // their efficiencies, each a ratio taken moments apart. A spread (stddev, cv) of efficiency
+    // is left out: the cv of ops/s and of the limit say it.
     const bool central = std::string(name) == "mean" || std::string(name) == "median";
-    entries.back()["limit_ops_per_second"] = figure_or_null(first.limit_ops_per_second);
-    entries.back()["efficiency"] =
-        central && first.limit_ops_per_second > 0 ? json(pick(a.items_per_second) / first.limit_ops_per_second)
-                                                  : json(nullptr);
+    entries.back()["limit_ops_per_second"] = a.limited > 0 ? figure_or_null(pick(a.limit)) : json(nullptr);
+    entries.back()["efficiency"] = central && a.limited > 0 ? json(pick(a.efficiency)) : json(nullptr);
   }
   return entries;
 }
@@ -444,15 +443,15 @@ void ConsoleReporter::print_aggregates() {
       };
       auto rate = [&](const Aggregate& of) { return n == "cv" ? percent(of.cv) : human_rate(pick(of)); };
       auto latency = [&](const Aggregate& of) { return n == "cv" ? percent(of.cv) : human_ns(pick(of)); };
-      // Repetitions share the run's one measurement of the limit.
+      // Of the repetitions' efficiencies, each against its own limit.
       auto limit_share = [&](const Aggregate& of) {
         const bool central = n == "mean" || n == "median";
-        return central && ok->limit_ops_per_second > 0 ? percent_of_limit(pick(of) / ok->limit_ops_per_second) : "-";
+        return central && a.limited > 0 ? percent_of_limit(pick(of)) : "-";
       };
       auto bytes_rate = [&](const Aggregate& of) { return n == "cv" ? percent(of.cv) : megabytes(pick(of)); };
       out_ << format(Row{ok->strategy, ok->workload, std::to_string(ok->procs), value_size_text(ok->value_size),
                          key_count_text(ok->keys), n, std::to_string(ok->batch), rate(a.items_per_second),
-                         bytes_rate(a.bytes_per_second), limit_share(a.items_per_second), latency(a.cell_cpu_time),
+                         bytes_rate(a.bytes_per_second), limit_share(a.efficiency), latency(a.cell_cpu_time),
                          latency(a.latency_p50), latency(a.latency_p99),
                          latency(a.latency_p999), latency(service[0]), latency(service[1]), "-", "-", status, ""})
            << std::endl;

@@ -56,6 +56,15 @@ std::vector<CellAggregates> aggregate_repetitions(std::span<const CellResult> ce
     a.latency_p50 = of([](const CellResult& c) { return static_cast<double>(c.latency.p50); });
     a.latency_p99 = of([](const CellResult& c) { return static_cast<double>(c.latency.p99); });
     a.latency_p999 = of([](const CellResult& c) { return static_cast<double>(c.latency.p999); });
+    std::vector<double> limits, efficiencies;
+    for (const CellResult* c : ok) {
+      if (c->limit_ops_per_second <= 0) continue;
+      limits.push_back(c->limit_ops_per_second);
+      efficiencies.push_back(c->efficiency());
+    }
+    a.limited = limits.size();
+    a.limit = aggregate(limits);
+    a.efficiency = aggregate(efficiencies);
     all.push_back(a);
     i = end;
   }

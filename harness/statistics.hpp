@@ -26,6 +26,10 @@ struct CellAggregates {
   Aggregate cell_cpu_time, ops_per_cpu_second;  // every process of the cell: CPU ns per op, ops per CPU-second
   Aggregate bytes_per_second;  // of values moved (CellResult::bytes_per_second)
   Aggregate latency_p50, latency_p99, latency_p999;  // ns
+  // Over the repetitions that ran ok and have a limit (limited of them): each repetition's
+  // limit, and its efficiency against it (with several repetitions, each has its own floors).
+  std::size_t limited = 0;
+  Aggregate limit, efficiency;
 };
 
 // One entry per cell, in run order.

@@ -159,7 +159,7 @@ RunReport run_plan(const RunPlan& plan, RunContext context, std::span<Reporter* 
 
   install_interrupt_handlers();
   for (Reporter* r : reporters) r->context(report);
-  LimitMeter limits(plan.settings);
+  LimitMeter limits(plan.settings, plan.repetitions > 1);
   run_cells(plan, report, reporters, limits);
   c.limits_measured = plan.measure_limits;
   c.limits_seconds = limits.seconds_measuring();

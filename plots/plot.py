@@ -178,10 +178,12 @@ class Cell:
         return self.summary(lambda e: e["bytes_per_second"])
 
     def limit(self):
-        """The cell's limit_ops_per_second (its repetitions share it), or None."""
+        """The median of the cell's limit_ops_per_second over its repetitions (each measured
+        its own), or None."""
         entries = self.ok or [self.aggregates.get("median", {})]
-        value = entries[0].get("limit_ops_per_second")
-        return value if _number(value) and value > 0 else None
+        values = [e.get("limit_ops_per_second") for e in entries]
+        values = [v for v in values if _number(v) and v > 0]
+        return statistics.median(values) if values else None
 
     def latency(self, key):
         return self.summary(lambda e: e["latency_ns"][key])

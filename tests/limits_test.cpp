@@ -216,12 +216,12 @@ std::vector<std::string> floors_measured(const json& report) {
   return names;
 }
 
-// A run measures exactly the floors its cells need, once each: mmap-table and shm-map reads
-// share one table floor per procs count, and the three round-trip rows on a Unix socket
-// share one; every cell's limit is that floor's figure, and efficiency is ops/s / limit.
+// A run of one repetition a cell measures exactly the floors its cells need, once each:
+// mmap-table and shm-map reads share one table floor per procs count, and the three round-trip
+// rows on a Unix socket share one; every cell's limit is that floor's figure, and efficiency is
+// ops/s / limit.
 TEST(Limits, ARunMeasuresEachFloorItsCellsNeedOnceAndSharesIt) {
-  const RunOutput r = run({"--strategy", "mmap-table,shm-map,socket-manager[uds],redis,null", "--procs", "1,2",
-                           "--repetitions", "2"});
+  const RunOutput r = run({"--strategy", "mmap-table,shm-map,socket-manager[uds],redis,null", "--procs", "1,2"});
   ASSERT_EQ(r.result.exit_code, 0) << r.result.err;
   EXPECT_EQ(floors_measured(r.report),
             (std::vector<std::string>{"table lookup, batch 16, 1 process @read", "table lookup, batch 16, 2 processes @read",
@@ -248,6 +248,38 @@ TEST(Limits, ARunMeasuresEachFloorItsCellsNeedOnceAndSharesIt) {
     }
     EXPECT_EQ(c["efficiency"].get<double>(), c["items_per_second"].get<double>() / c["limit_ops_per_second"].get<double>())
         << c["name"];
+  }
+}
+
+// With several repetitions, each has its floors measured moments after it: a floor is measured
+// at least once per repetition of every cell that stands on it, each repetition's efficiency is
+// against its own limit, and the aggregates are those of the repetitions' limits and ratios.
+TEST(Limits, EveryRepetitionIsMeasuredAgainstItsOwnFloors) {
+  constexpr int kRepetitions = 3;
+  const RunOutput r = run({"--strategy", "mmap-table,shm-map,socket-manager[uds]", "--procs", "1", "--repetitions",
+                           std::to_string(kRepetitions)});
+  ASSERT_EQ(r.result.exit_code, 0) << r.result.err;
+  ASSERT_EQ(floors_measured(r.report), (std::vector<std::string>{"table lookup, batch 16, 1 process @read",
+                                                                 "Unix socket round trip, 1 in flight, 1 process"}));
+  const json& floors = r.report["context"]["limits"]["floors"];
+  EXPECT_GE(floors[0]["measurements"].get<int>(), 2 * kRepetitions) << "mmap-table's and shm-map's repetitions";
+  EXPECT_GE(floors[1]["measurements"].get<int>(), kRepetitions);
+  for (const std::string strategy : {"mmap-table", "shm-map", "socket-manager[uds]"}) {
+    std::vector<double> limits, efficiencies;
+    for (const json& c : r.report["benchmarks"]) {
+      if (c["run_type"] != "iteration" || c["strategy"] != strategy) continue;
+      ASSERT_EQ(c["status"], "ok") << c;
+      limits.push_back(c["limit_ops_per_second"].get<double>());
+      efficiencies.push_back(c["efficiency"].get<double>());
+      EXPECT_DOUBLE_EQ(efficiencies.back(), c["items_per_second"].get<double>() / limits.back()) << c["name"];
+    }
+    ASSERT_EQ(limits.size(), static_cast<std::size_t>(kRepetitions)) << strategy;
+    std::sort(limits.begin(), limits.end());
+    std::sort(efficiencies.begin(), efficiencies.end());
+    const json& median = cell(r.report, strategy + "/read/procs:1_median");
+    EXPECT_DOUBLE_EQ(median["limit_ops_per_second"].get<double>(), limits[1]) << strategy;
+    EXPECT_DOUBLE_EQ(median["efficiency"].get<double>(), efficiencies[1]) << strategy;
+    EXPECT_TRUE(cell(r.report, strategy + "/read/procs:1_stddev")["efficiency"].is_null());
   }
 }
 
