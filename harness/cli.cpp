@@ -572,7 +572,8 @@ CLI::Option* add_run_options(CLI::App& app, Options& o) {
                  "op's intended start, so a stall shows (coordinated omission corrected)")->type_name("OPS");
   app.add_flag("--no-limits", o.no_limits,
                "Do not measure each cell's limit (its mechanism's floor, measured bare in the run; about 0.2 s "
-               "per mechanism): limit_ops_per_second and efficiency are null, '% limit' shows -");
+               "per mechanism, or with --repetitions above 1 per repetition of each cell): limit_ops_per_second "
+               "and efficiency are null, '% limit' shows -");
   app.add_option("--out", o.out, "Write the JSON report to this file (atomically)")->type_name("FILE");
   app.add_option("--op-timeout", o.op_timeout,
                  "Seconds an operation may wait (for a reply, a lock) before the cell fails")

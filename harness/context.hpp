@@ -26,16 +26,17 @@ struct Calibration {
   double cv = 0;  // stddev / mean of the rounds
 };
 
-// One floor a run measured (harness/limits.hpp), shared by every cell whose limit_mechanism
-// names it.
+// One floor a run measured (harness/limits.hpp): with one repetition a cell, shared by every
+// cell whose limit_mechanism names it; with several, measured after each repetition that
+// stands on it.
 struct MeasuredFloor {
   std::string mechanism;  // describe(): "table lookup, batch 16, 1 process"
   std::string workload;  // the workload whose data it read or was sized by; empty for a round trip
   std::size_t value_size = 0, keys = 0;  // that workload's sizes (a sweep has several); 0 for a round trip
   std::size_t reply_bytes = 0;  // round trips: the value a reply carries
-  double ops_per_second = 0;  // 0: could not be measured
+  double ops_per_second = 0;  // the best of its measurements, or with several repetitions their median; 0: none succeeded
   double seconds = 0;  // what measuring it took, every measurement together
-  int measurements = 1;  // more than 1: a cell beat it, and it was measured again
+  int measurements = 1;  // more than 1: a cell beat it and it was measured again, or several repetitions each had it measured
 };
 
 struct RunContext {
@@ -64,10 +65,14 @@ struct RunContext {
   double harness_overhead_ns_batch_1 = 0;
   double harness_overhead_ns_batch_16 = 0;
   // The harness's whole cost around a get that returns a value, checked: the `null-values`
-  // strategy's ns per op (1,000 keys, one worker), at batch 1 and 16.
+  // strategy's ns per op (1,000 keys, one worker) less its own execute() timed alone, at batch
+  // 1 and 16; and that execute() alone.
   double harness_whole_cost_ns_batch_1 = 0;
   double harness_whole_cost_ns_batch_16 = 0;
+  double null_values_execute_ns_batch_1 = 0;
+  double null_values_execute_ns_batch_16 = 0;
   bool limits_measured = false;  // false with --no-limits
+  bool limits_per_repetition = false;  // each repetition had its floors measured after it (--repetitions > 1)
   double limits_seconds = 0;  // the time measuring the cells' limits took
   std::vector<MeasuredFloor> limit_floors;  // in the order measured
   std::string pinning = "none";

@@ -610,14 +610,14 @@ double LimitMeter::floor_rate(const FloorSpec& f, const WorkloadSpec& workload, 
     wanted.ops_per_second = rate;
     wanted.seconds = seconds;
     floors_.push_back(std::move(wanted));
-    rates_.push_back({rate});
+    rates_.push_back(rate > 0 ? std::vector<double>{rate} : std::vector<double>{});
     return rate;
   }
   known->seconds += seconds;
   ++known->measurements;
   if (per_repetition_) {  // this cell's own figure; the run's record of the floor is their median
     std::vector<double>& rates = rates_[static_cast<std::size_t>(known - floors_.begin())];
-    rates.push_back(rate);
+    if (rate > 0) rates.push_back(rate);  // a failed measurement (0) is no figure of the floor
     known->ops_per_second = aggregate(rates).median;
     return rate;
   }
@@ -640,12 +640,17 @@ CellLimit LimitMeter::limit_of(const CellResult& cell, const StrategyInfo& strat
     double single_rate = 0;  // an op kind alone: its floor itself, without a rounding 1 / (1 / r)
     int kinds = 0;
     CellLimit limit;
+    // Operations on one mechanism (a get and a put, each a round trip) share one measurement.
+    std::vector<std::pair<std::string, double>> measured;
     for (const auto& [ratio, mechanism] : mix) {
       if (ratio <= 0) continue;
       FloorSpec f{mechanism, batch, cell.procs, workload.value_size};
       if (is_round_trip(mechanism) && floors.in_flight > 0) f.depth = std::min(batch, floors.in_flight);
       if (mechanism == Mechanism::shared_atomic_add || mechanism == Mechanism::locked_add) f.depth = 1;
-      const double rate = floor_rate(f, workload, dataset, schedule, beaten);
+      const std::string name = describe(f);
+      const auto earlier = std::find_if(measured.begin(), measured.end(), [&](const auto& m) { return m.first == name; });
+      const double rate = earlier != measured.end() ? earlier->second : floor_rate(f, workload, dataset, schedule, beaten);
+      measured.emplace_back(name, rate);
       if (rate <= 0) return {};
       seconds_per_op += ratio / rate;
       single_rate = rate / ratio;

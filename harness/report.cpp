@@ -78,7 +78,13 @@ json context_json(const RunReport& report) {
        {{"batch_1", c.harness_overhead_ns_batch_1}, {"batch_16", c.harness_overhead_ns_batch_16}}},
       {"harness_whole_cost_ns",
        {{"batch_1", c.harness_whole_cost_ns_batch_1}, {"batch_16", c.harness_whole_cost_ns_batch_16}}},
-      {"limits", {{"measured", c.limits_measured}, {"seconds", c.limits_seconds}, {"floors", floors_json(c)}}},
+      {"null_values_execute_ns",
+       {{"batch_1", c.null_values_execute_ns_batch_1}, {"batch_16", c.null_values_execute_ns_batch_16}}},
+      {"limits",
+       {{"measured", c.limits_measured},
+        {"per_repetition", c.limits_per_repetition},
+        {"seconds", c.limits_seconds},
+        {"floors", floors_json(c)}}},
       {"pinning", {{"mode", c.pinning}, {"cpus", c.cpus}}},
       {"load",
        {{"mode", c.target_ops_per_second > 0 ? "open" : "closed"}, {"target_ops_per_second", c.target_ops_per_second}}},
@@ -221,7 +227,7 @@ std::vector<json> aggregate_entries(const CellAggregates& a, const CellResult& f
     // their efficiencies, each a ratio taken moments apart. A spread (stddev, cv) of efficiency
     // is left out: the cv of ops/s and of the limit say it.
     const bool central = std::string(name) == "mean" || std::string(name) == "median";
-    entries.back()["limit_ops_per_second"] = a.limited > 0 ? figure_or_null(pick(a.limit)) : json(nullptr);
+    entries.back()["limit_ops_per_second"] = a.limited > 0 ? json(pick(a.limit)) : json(nullptr);
     entries.back()["efficiency"] = central && a.limited > 0 ? json(pick(a.efficiency)) : json(nullptr);
   }
   return entries;

@@ -2,10 +2,15 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
+#include <memory>
 #include <optional>
+#include <span>
+#include <vector>
 
 #include "harness/limits.hpp"
 #include "harness/warnings.hpp"
@@ -115,14 +120,9 @@ void run_cells(const RunPlan& plan, RunReport& report, std::span<Reporter* const
 }
 
 // `strategy`'s ns per op with one worker at `batch`, on `keys` keys: with `null`, what the
-// harness's loop costs; with `null-values`, its whole cost around a get that returns a value
-// (the planned op, the copy of the value, its check).
-double measure_harness_overhead(const RunSettings& settings, std::size_t batch, const char* strategy,
-                                std::uint64_t keys) {
-  WorkloadSpec workload = *find_workload("read");
-  workload.keys = keys;
-  const Dataset dataset = build_dataset(workload);
-  const OpSchedule schedule(workload, settings.seed);
+// harness's loop costs; with `null-values`, that plus its own execute() (the whole cell).
+double measure_cell_ns(const RunSettings& settings, std::size_t batch, const char* strategy, const Dataset& dataset,
+                       const OpSchedule& schedule, const WorkloadSpec& workload) {
   RunSettings quick = settings;
   // null-values' figure is its own; a shorter window keeps the two under a third of a second.
   const bool whole = std::string_view(strategy) == "null-values";
@@ -136,6 +136,65 @@ double measure_harness_overhead(const RunSettings& settings, std::size_t batch, 
   return r.status == CellStatus::ok ? r.ns_per_op() : 0;
 }
 
+// `strategy`'s own execute() alone, in this process: the schedule's first ops, filled once,
+// executed again and again in batches of `batch` with nothing around them (no fill, no check),
+// the best of three 20 ms rounds. ns per op; 0 if it failed.
+double measure_execute_alone(const RunSettings& settings, std::size_t batch, const char* strategy,
+                             const Dataset& dataset, const OpSchedule& schedule) {
+  try {
+    const std::unique_ptr<Strategy> s = find_strategy(strategy)->make(settings.strategy_options);
+    s->prepare(dataset);
+    const std::unique_ptr<Client> client = s->connect(0);
+    std::vector<Op> ops(std::min<std::size_t>(1024, schedule.ops().size()) / batch * batch);
+    for (std::size_t i = 0; i < ops.size(); ++i) ops[i].key = schedule.ops()[i].key();
+    const auto pass = [&] {
+      for (std::size_t at = 0; at < ops.size(); at += batch) client->execute(std::span<Op>(ops.data() + at, batch));
+    };
+    pass();  // first touches
+    double best = 0;
+    for (int round = 0; round < 3; ++round) {
+      using Clock = std::chrono::steady_clock;
+      const auto start = Clock::now();
+      std::uint64_t done = 0;
+      while (Clock::now() - start < std::chrono::milliseconds(20)) {
+        pass();
+        done += ops.size();
+      }
+      const double ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count() / static_cast<double>(done);
+      if (best == 0 || ns < best) best = ns;
+    }
+    s->teardown();
+    return best;
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+struct HarnessCosts {
+  double loop_ns = 0;  // `null`'s ns per op
+  double whole_ns = 0;  // null-values' cell less its own execute(): what the harness costs around a get
+  double execute_ns = 0;  // null-values' own execute() alone
+};
+
+HarnessCosts measure_harness_costs(const RunSettings& settings, std::size_t batch) {
+  HarnessCosts costs;
+  WorkloadSpec workload = *find_workload("read");
+  workload.keys = 100'000;
+  {
+    const Dataset dataset = build_dataset(workload);
+    const OpSchedule schedule(workload, settings.seed);
+    costs.loop_ns = measure_cell_ns(settings, batch, "null", dataset, schedule, workload);
+  }
+  // Few keys, so that the values it copies are in cache: what is left is the harness's work.
+  workload.keys = 1'000;
+  const Dataset dataset = build_dataset(workload);
+  const OpSchedule schedule(workload, settings.seed);
+  const double cell = measure_cell_ns(settings, batch, "null-values", dataset, schedule, workload);
+  costs.execute_ns = measure_execute_alone(settings, batch, "null-values", dataset, schedule);
+  if (cell > 0 && costs.execute_ns > 0) costs.whole_ns = std::max(cell - costs.execute_ns, 0.0);
+  return costs;
+}
+
 }  // namespace
 
 RunReport run_plan(const RunPlan& plan, RunContext context, std::span<Reporter* const> reporters) {
@@ -143,11 +202,13 @@ RunReport run_plan(const RunPlan& plan, RunContext context, std::span<Reporter* 
   report.context = std::move(context);
   RunContext& c = report.context;
   c.calibration = measure_calibration();
-  c.harness_overhead_ns_batch_1 = measure_harness_overhead(plan.settings, 1, "null", 100'000);
-  c.harness_overhead_ns_batch_16 = measure_harness_overhead(plan.settings, 16, "null", 100'000);
-  // Few keys, so that the values it copies are in cache: what is left is the harness's work.
-  c.harness_whole_cost_ns_batch_1 = measure_harness_overhead(plan.settings, 1, "null-values", 1'000);
-  c.harness_whole_cost_ns_batch_16 = measure_harness_overhead(plan.settings, 16, "null-values", 1'000);
+  const HarnessCosts at_1 = measure_harness_costs(plan.settings, 1), at_16 = measure_harness_costs(plan.settings, 16);
+  c.harness_overhead_ns_batch_1 = at_1.loop_ns;
+  c.harness_overhead_ns_batch_16 = at_16.loop_ns;
+  c.harness_whole_cost_ns_batch_1 = at_1.whole_ns;
+  c.harness_whole_cost_ns_batch_16 = at_16.whole_ns;
+  c.null_values_execute_ns_batch_1 = at_1.execute_ns;
+  c.null_values_execute_ns_batch_16 = at_16.execute_ns;
   c.pinning = to_string(plan.settings.pin);
   c.cpus = allowed_cpus();
   c.target_ops_per_second = plan.settings.target_ops_per_second;
@@ -162,6 +223,7 @@ RunReport run_plan(const RunPlan& plan, RunContext context, std::span<Reporter* 
   LimitMeter limits(plan.settings, plan.repetitions > 1);
   run_cells(plan, report, reporters, limits);
   c.limits_measured = plan.measure_limits;
+  c.limits_per_repetition = plan.measure_limits && plan.repetitions > 1;
   c.limits_seconds = limits.seconds_measuring();
   c.limit_floors = limits.floors();
   report.aggregates = aggregate_repetitions(report.cells);

@@ -11,6 +11,8 @@ bool Client::get(std::string_view key, std::string& value_out) {
   if (op.found) {  // result views the buffer's start (copy_result) or the strategy's memory
     if (op.result.data() == op.buffer.data()) op.buffer.resize(op.result.size());
     else op.buffer.assign(op.result);
+  } else {
+    op.buffer.clear();  // a strategy may have used it as scratch
   }
   value_out.swap(op.buffer);
   return op.found;

@@ -95,7 +95,7 @@ TEST_F(ShmMapTest, BatchedGetsReadExactBytesAtEveryKeyAndValueSize) {
   }
 }
 
-// 200,000 absent keys of the sizes present ones have: a 16-bit fingerprint matches now and
+// 100,000 absent keys of the sizes present ones have: a 16-bit fingerprint matches now and
 // then, and only the key compare can then tell the keys apart.
 TEST_F(ShmMapTest, AbsentKeysWhoseFingerprintMatchesAreAbsent) {
   constexpr std::uint64_t kKeys = 200'000;

@@ -51,6 +51,7 @@ class ShmMapClient final : public Client {
   // Values up to this size are copied whole words at a time into the op's buffer, sized
   // once (a worker reuses its ops); a larger one by get_hashed().
   static constexpr std::size_t kCopyRoom = 256;
+  static_assert(kCopyRoom % 8 == 0, "get_words() copies whole words");
 
   // Copied out under the seqlock: a writer may change the entry after.
   void get_into(Op& op, std::uint64_t hash) {

@@ -92,8 +92,9 @@ class ShmTable {
   enum class Lookup { absent, found, slow };
   // A batch's get, inline: copies the value as whole words into `out` (room for `room` bytes,
   // a multiple of 8; the bytes past *size are the entry's zero padding). Only the common case:
-  // `slow` where a slot on the probe is locked or moved under the read, the value is larger
-  // than `room`, or an entry looks out of bounds; get_hashed() then does it all.
+  // `slow` where a slot on the probe is locked or moved under the read, a key with the same
+  // fingerprint is longer than 16 bytes, the value is larger than `room`, or an entry looks out
+  // of bounds; get_hashed() then does it all.
   // get_hashed() out of line cost a get about 120 instructions (two calls, a string resize, a
   // byte-exact key compare and copy) against mmap-table's lookup inlined whole.
   [[gnu::always_inline]] Lookup get_words(std::string_view key, std::uint64_t hash, char* out, std::size_t room,
