@@ -72,12 +72,14 @@ class MmapTableClient final : public Client {
   // Overlaps the cache misses of independent lookups (apply_prefetched): one lookup alone
   // waits for two misses in a row; a batch waits for about two in all.
   void execute(std::span<Op> ops) override {
+    // The lookups use a copy of the view: a store into an Op could alias the member, whose
+    // fields the compiler would then reload after every op.
     apply_prefetched(view_, ops.size(), [ops](std::size_t i) { return ops[i].key; },
-                     [this, ops](std::size_t i, std::uint64_t hash) {
+                     [view = view_, ops](std::size_t i, std::uint64_t hash) {
                        Op& op = ops[i];
                        if (op.kind != OpKind::get) unsupported(op.kind);
                        std::string_view value;
-                       op.found = view_.find_hashed(op.key, hash, value);
+                       op.found = view.find_hashed(op.key, hash, value);
                        op.result = value;  // the image outlives the batch: nothing to copy
                      });
   }
