@@ -17,6 +17,7 @@
 #include "common/error.hpp"
 #include "common/os.hpp"
 #include "harness/cell_cpu.hpp"
+#include "harness/report.hpp"
 #include "harness/shared_area.hpp"
 #include "harness/worker.hpp"
 
@@ -136,7 +137,6 @@ class CellExecution {
     measure_window(settings_.duration);
     area_.set_phase(Phase::stop);
     result_.window_seconds = std::chrono::duration<double>(Clock::now() - window_start).count();
-    result_.cell_cpu = cpu.stop(worker_pids());
 
     wait_for("stop", settings_.stop_grace, [&] {
       for (int w = 0; w < cell_.procs; ++w) {
@@ -144,6 +144,8 @@ class CellExecution {
       }
       return true;
     });
+    result_.cell_cpu = cpu.stop(worker_pids());  // after the batches that end the window
+    extend_window_to_last_batch(window_start);
     sample_memory();
     area_.set_phase(Phase::exit);
     const auto stuck = workers_.reap_until(Clock::now() + settings_.stop_grace);
@@ -158,6 +160,10 @@ class CellExecution {
     if (interrupted_) {
       throw CellFailure("interrupted by " + signal_name(g_interrupt_signal) + " after " +
                         std::to_string(result_.window_seconds).substr(0, 4) + " s of the window");
+    }
+    if (result_.ops == 0) {
+      throw CellFailure("no batch began in the " + human_ns(static_cast<double>(settings_.duration.count())) +
+                        " window (one outlasted it, or none was due): raise --duration or lower --batch");
     }
     // A strategy that holds no data (null) has no final state to check.
     if (caps.holds_data && (cell_.workload->needs_put() || cell_.workload->needs_add())) run_checker(caps);
@@ -235,6 +241,17 @@ class CellExecution {
     }
     for (pid_t helper : strategy_.helper_processes()) result_.helper_pss_kib.push_back(pss_kib(helper));
     result_.shared_bytes = strategy_.shared_bytes();
+  }
+
+  // A batch that began in the window is counted whole, so the window lasts until the last
+  // such batch ends: a batch longer than the window then yields its true rate, not its ops
+  // over the window alone. Worker clocks are CLOCK_MONOTONIC, which is steady_clock's here.
+  void extend_window_to_last_batch(Clock::time_point window_start) {
+    for (int w = 0; w < cell_.procs; ++w) {
+      const Clock::time_point end{std::chrono::nanoseconds(area_.worker(w).window_end_ns)};
+      const double seconds = std::chrono::duration<double>(end - window_start).count();
+      result_.window_seconds = std::max(result_.window_seconds, seconds);
+    }
   }
 
   void merge_workers() {

@@ -30,6 +30,9 @@ struct WorkerReport {
   std::uint64_t gets_found;  // gets that returned a value
   std::uint64_t reads_checked, mismatches;
   std::uint64_t cpu_ns;
+  // CLOCK_MONOTONIC when the last counted batch ended (0 if none was): a batch that began in
+  // the window is counted whole, so the window lasts until it ends.
+  std::uint64_t window_end_ns;
   // Counted over warm-up and window alike: what the counters must add up to.
   std::uint64_t add_total;
   std::uint32_t batch, latency_one_in;

@@ -163,6 +163,7 @@ class Worker {
       }
       verify_batch(measuring);
     }
+    report_.window_end_ns = measuring ? now_ns() : 0;
     report_.cpu_ns = measuring ? clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu_start : 0;
     report_.latency_one_in = static_cast<std::uint32_t>(sample_mask + 1);
     publish_counts(measuring);
@@ -200,6 +201,7 @@ class Worker {
       }
       verify_batch(measuring);
     }
+    report_.window_end_ns = measuring ? now_ns() : 0;
     report_.cpu_ns = measuring ? clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu_start : 0;
     report_.latency_one_in = 1;
     publish_counts(measuring);

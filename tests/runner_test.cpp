@@ -73,7 +73,23 @@ class FaultyStrategy final : public Strategy {
   void teardown() noexcept override {}
 };
 
+// Every batch sleeps kBatchTime: far longer than the tests' windows.
+class SlowBatchStrategy final : public Strategy {
+ public:
+  static constexpr auto kBatchTime = 600ms;
+  Capabilities capabilities() const override { return {.holds_data = false}; }
+  void prepare(const Dataset&) override {}
+  std::unique_ptr<Client> connect(int) override {
+    struct Slow final : Client {
+      void execute(std::span<Op>) override { std::this_thread::sleep_for(kBatchTime); }
+    };
+    return std::make_unique<Slow>();
+  }
+  void teardown() noexcept override {}
+};
+
 std::unique_ptr<Strategy> make_counting(const StrategyOptions&) { return std::make_unique<CountingStrategy>(); }
+std::unique_ptr<Strategy> make_slow_batches(const StrategyOptions&) { return std::make_unique<SlowBatchStrategy>(); }
 template <Fault kFault>
 std::unique_ptr<Strategy> make_faulty(const StrategyOptions&) {
   return std::make_unique<FaultyStrategy<kFault>>();
@@ -221,6 +237,33 @@ TEST_F(RunnerTest, AKilledWorkerFailsOnlyItsCell) {
   EXPECT_EQ(r.reason, "worker 1 killed by signal 9 (SIGKILL)");
   const CellResult next = run(*find_strategy("null"), 2);
   EXPECT_EQ(next.status, CellStatus::ok) << next.reason;
+}
+
+// A batch that begins in the window is counted whole, so the window lasts until it ends: its
+// rate is its ops over its own time, not over the (shorter) window.
+TEST_F(RunnerTest, ABatchThatOutlastsTheWindowIsCountedOverItsOwnTime) {
+  settings.duration = 200ms;
+  settings.batch = 10;
+  const StrategyInfo slow{"slow", "test", make_slow_batches};
+  const CellResult r = run(slow, 1);
+  ASSERT_EQ(r.status, CellStatus::ok) << r.reason;
+  EXPECT_EQ(r.ops, 10u);
+  EXPECT_GE(r.window_seconds, std::chrono::duration<double>(SlowBatchStrategy::kBatchTime).count());
+  EXPECT_LE(r.ops_per_second(), 10 / std::chrono::duration<double>(SlowBatchStrategy::kBatchTime).count());
+}
+
+// A window in which no batch began (one from the warm-up outlasted it) measured nothing: the
+// cell fails saying so, not `ok` at 0 ops/s.
+TEST_F(RunnerTest, AWindowInWhichNoBatchBeganFailsTheCell) {
+  settings.warmup = 300ms;
+  settings.duration = 50ms;
+  const StrategyInfo slow{"slow", "test", make_slow_batches};
+  const CellResult r = run(slow, 2);
+  EXPECT_EQ(r.status, CellStatus::failed);
+  EXPECT_EQ(r.ops, 0u);
+  EXPECT_EQ(r.reason,
+            "no batch began in the 50.00 ms window (one outlasted it, or none was due): raise --duration or lower "
+            "--batch");
 }
 
 TEST_F(RunnerTest, AWorkerThatThrowsFailsItsCellWithTheMessage) {
