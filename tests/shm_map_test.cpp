@@ -266,5 +266,81 @@ TEST_F(ShmMapTest, FourProcessesLoseNothingAndReadOnlyValidValues) {
   EXPECT_EQ(lost, 0u);
 }
 
+// Values whose size changes with every put, through execute() in batches: an entry that
+// grows is replaced by a new one and the old one freed, and the allocator hands freed
+// entries to other keys. A reader on the batched path must still see only whole values,
+// each of the size its version says.
+TEST_F(ShmMapTest, BatchedReadsSeeWholeValuesWhileEntriesGrowAndAreReused) {
+  constexpr int kProcs = 4;
+  constexpr int kBatchesPerProc = 40'000;
+  constexpr std::size_t kBatch = 16;
+  constexpr std::uint32_t kKeys = 500;
+  // 16 to 400 bytes: both sides of the batched path's 256-byte copy room.
+  const auto size_of = [](std::uint64_t version) {
+    return kMinValueSize + static_cast<std::size_t>((version * 0x9e3779b97f4a7c15ULL) >> 40) % 385;
+  };
+  Dataset d;
+  char text[kMaxKeySize];
+  for (std::uint32_t i = 0; i < kKeys; ++i) {
+    const std::string_view key(text, format_data_key(i, false, text));
+    std::string value(size_of(0), '\0');
+    fill_value(value.data(), value.size(), value_key_hash(key), 0);
+    d.add(key, value);
+  }
+  prepared(d);
+  Mapping shared = Mapping::shared_anonymous(sizeof(std::atomic<std::uint64_t>) * 2);
+  auto* bad_reads = new (shared.data()) std::atomic<std::uint64_t>{0};
+  auto* puts_that_grew = new (shared.data() + sizeof(std::atomic<std::uint64_t>)) std::atomic<std::uint64_t>{0};
+  std::vector<pid_t> children;
+  for (int w = 0; w < kProcs; ++w) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      auto c = strategy->connect(w);
+      std::mt19937_64 rng(static_cast<std::uint64_t>(w) + 1);
+      std::vector<Op> ops(kBatch);
+      std::vector<std::array<char, kMaxKeySize>> keys(kBatch);
+      std::vector<std::string> values(kBatch);
+      std::vector<std::size_t> last_size(kKeys, size_of(0));
+      std::uint64_t seq = 0, bad = 0, grew = 0;
+      for (int b = 0; b < kBatchesPerProc; ++b) {
+        for (std::size_t i = 0; i < kBatch; ++i) {
+          const auto k = static_cast<std::uint32_t>(rng() % kKeys);
+          ops[i].key = std::string_view(keys[i].data(), format_data_key(k, false, keys[i].data()));
+          if (rng() % 100 < 40) {
+            const std::uint64_t version = put_version(w, ++seq);
+            values[i].resize(size_of(version));
+            fill_value(values[i].data(), values[i].size(), value_key_hash(ops[i].key), version);
+            grew += values[i].size() > last_size[k];  // as far as this process has seen
+            last_size[k] = values[i].size();
+            ops[i].kind = OpKind::put;
+            ops[i].value = values[i];
+          } else {
+            ops[i].kind = OpKind::get;
+          }
+        }
+        c->execute(ops);
+        for (const Op& op : ops) {
+          if (op.kind != OpKind::get) continue;
+          std::uint64_t version = 0;
+          const bool whole = op.found && op.result.size() >= kMinValueSize &&
+                             value_is_valid(op.result, size_of(load64(op.result.data())), value_key_hash(op.key), &version);
+          bad += !whole;
+        }
+      }
+      bad_reads->fetch_add(bad);
+      puts_that_grew->fetch_add(grew);
+      ::_exit(0);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  EXPECT_EQ(bad_reads->load(), 0u);
+  EXPECT_GT(puts_that_grew->load(), 10'000u) << "the test no longer moves entries";
+}
+
 }  // namespace
 }  // namespace sharebench
