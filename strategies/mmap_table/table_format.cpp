@@ -132,6 +132,7 @@ TableView::TableView(const char* image, std::size_t size, std::string_view sourc
     if (end > h.data_size) fail("record at offset " + std::to_string(offset) + " runs past the end");
     max_value_size_ = std::max(max_value_size_, load32(r + 4));
   }
+  if (h.key_count > 0) mean_record_last_byte_ = std::max<std::uint64_t>(h.data_size / h.key_count, 1) - 1;
   if (occupied != h.key_count) {
     fail(std::to_string(occupied) + " occupied slots, header says " + std::to_string(h.key_count) +
          " keys");
