@@ -6,8 +6,15 @@
 // The queries are formatted beforehand, as sharebench's schedule is. Only the hash (common/
 // hash.hpp) is shared, so that both pay the same for it.
 //
-//   build/bench/bare_table [--keys N] [--batch N] [--seconds S] [--rounds N]
+//   build/bench/bare_table [--keys N] [--batch N] [--seconds S] [--rounds N] [--spacing LIST]
 // prints, for batch 1 and the batch, every round's lookups/s and their median.
+//
+// --spacing 0,100,200 also runs batch 1 with about that many instructions of other work (a
+// chain of adds, independent of the lookups) between two lookups, as a harness's per-op work
+// (filling the op, checking the value, the loop) is. Back to back, the CPU runs the next
+// lookup's misses while this one's are outstanding; once the work between them fills its
+// reorder window, lookups one at a time wait for their misses in turn. That is why no
+// strategy at --batch 1 comes near the batch-1 floor, which runs its lookups back to back.
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -105,9 +112,35 @@ double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// Lookups per second over `seconds`, `batch` at a time.
-double measure(const Table& table, const std::vector<Query>& queries, std::size_t batch, double seconds) {
+// 10 * tens instructions: 7 adds over four registers (independent enough to retire several a
+// cycle) and the loop's own three; no lookup depends on them.
+struct Filler {
+  std::uint64_t a = 0, b = 0, c = 0, d = 0;
+};
+[[gnu::always_inline]] inline void other_work(std::uint64_t tens, Filler& f) {
+  for (std::uint64_t t = 0; t < tens; ++t) {
+    asm volatile("add $1, %0\n\tadd $1, %1\n\tadd $1, %2\n\tadd $1, %3\n\tadd $1, %0\n\tadd $1, %1\n\tadd $1, %2"
+                 : "+r"(f.a), "+r"(f.b), "+r"(f.c), "+r"(f.d));
+  }
+}
+
+// Nanoseconds the other work alone takes, for comparison.
+double other_work_ns(std::uint64_t tens) {
+  Filler f;
+  constexpr int kTimes = 1 << 20;
+  const double start = now_s();
+  for (int i = 0; i < kTimes; ++i) other_work(tens, f);
+  const double ns = (now_s() - start) * 1e9 / kTimes;
+  asm volatile("" : : "r"(f.a), "r"(f.b), "r"(f.c), "r"(f.d));
+  return ns;
+}
+
+// Lookups per second over `seconds`, `batch` at a time (at batch 1, `spacing_tens` x 10
+// instructions of other work after each).
+double measure(const Table& table, const std::vector<Query>& queries, std::size_t batch, double seconds,
+               std::uint64_t spacing_tens = 0) {
   std::uint64_t sink = 0, ops = 0;
+  Filler filler;
   std::size_t next = 0;
   std::uint64_t hashes[64];
   const double start = now_s();
@@ -117,6 +150,7 @@ double measure(const Table& table, const std::vector<Query>& queries, std::size_
       const Query* q = &queries[next];
       if (batch == 1) {
         sink += table.find(q[0], table.hash(q[0]));
+        other_work(spacing_tens, filler);
       } else {
         for (std::size_t i = 0; i < batch; ++i) {
           hashes[i] = table.hash(q[i]);
@@ -131,13 +165,44 @@ double measure(const Table& table, const std::vector<Query>& queries, std::size_
     }
     end = now_s();
   }
-  asm volatile("" : : "r"(sink));
+  asm volatile("" : : "r"(sink), "r"(filler.a), "r"(filler.b), "r"(filler.c), "r"(filler.d));
   return static_cast<double>(ops) / (end - start);
 }
 
 [[noreturn]] void usage() {
-  std::fprintf(stderr, "usage: bare_table [--keys N] [--batch N (2-64)] [--seconds S] [--rounds N]\n");
+  std::fprintf(stderr,
+               "usage: bare_table [--keys N] [--batch N (2-64)] [--seconds S] [--rounds N] "
+               "[--spacing INSTRUCTIONS,... (multiples of 10)]\n");
   std::exit(2);
+}
+
+std::vector<std::uint64_t> parse_spacings(std::string_view list) {
+  std::vector<std::uint64_t> spacings;
+  while (!list.empty()) {
+    const std::size_t comma = std::min(list.find(','), list.size());
+    std::uint64_t n = 0;
+    const std::string_view item = list.substr(0, comma);
+    if (std::from_chars(item.data(), item.data() + item.size(), n).ptr != item.data() + item.size() || n % 10 != 0) {
+      usage();
+    }
+    spacings.push_back(n);
+    list.remove_prefix(std::min(comma + 1, list.size()));
+  }
+  return spacings;
+}
+
+// Every round's rate, then their median, on one line.
+void print_rounds(const char* label, int rounds, const auto& measure_once) {
+  std::vector<double> rates;
+  std::printf("%s:", label);
+  for (int r = 0; r < rounds; ++r) {
+    rates.push_back(measure_once());
+    std::printf(" %.2f", rates.back() / 1e6);
+    std::fflush(stdout);
+  }
+  std::nth_element(rates.begin(), rates.begin() + rates.size() / 2, rates.end());
+  const double median = rates[rates.size() / 2];
+  std::printf("  median %.2f M lookups/s (%.1f ns each)\n", median / 1e6, 1e9 / median);
 }
 
 }  // namespace
@@ -147,6 +212,7 @@ int main(int argc, char** argv) {
   std::size_t batch = 16;
   double seconds = 1;
   int rounds = 5;
+  std::vector<std::uint64_t> spacings;
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
     if (i + 1 >= argc) usage();
@@ -155,6 +221,7 @@ int main(int argc, char** argv) {
     else if (flag == "--batch") batch = std::strtoull(value, nullptr, 10);
     else if (flag == "--seconds") seconds = std::strtod(value, nullptr);
     else if (flag == "--rounds") rounds = std::atoi(value);
+    else if (flag == "--spacing") spacings = parse_spacings(value);
     else usage();
   }
   if (keys < 1 || batch < 2 || batch > 64 || !(seconds > 0) || rounds < 1) usage();
@@ -172,14 +239,13 @@ int main(int argc, char** argv) {
   measure(table, queries, batch, seconds / 4);  // warm the pages
 
   for (const std::size_t b : {std::size_t{1}, batch}) {
-    std::vector<double> rates;
-    std::printf("batch %zu:", b);
-    for (int r = 0; r < rounds; ++r) {
-      rates.push_back(measure(table, queries, b, seconds));
-      std::printf(" %.2f", rates.back() / 1e6);
-      std::fflush(stdout);
-    }
-    std::nth_element(rates.begin(), rates.begin() + rates.size() / 2, rates.end());
-    std::printf("  median %.2f M lookups/s\n", rates[rates.size() / 2] / 1e6);
+    const std::string label = "batch " + std::to_string(b);
+    print_rounds(label.c_str(), rounds, [&] { return measure(table, queries, b, seconds); });
+  }
+  for (const std::uint64_t spacing : spacings) {
+    char label[96];
+    std::snprintf(label, sizeof label, "batch 1, %llu instructions between lookups (%.1f ns alone)",
+                  static_cast<unsigned long long>(spacing), other_work_ns(spacing / 10));
+    print_rounds(label, rounds, [&] { return measure(table, queries, 1, seconds, spacing / 10); });
   }
 }
