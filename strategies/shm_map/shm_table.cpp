@@ -90,10 +90,6 @@ ShmTable ShmTable::open(Segment& segment, std::chrono::milliseconds lock_timeout
   return ShmTable(segment, header, lock_timeout);
 }
 
-void ShmTable::prefetch_record(std::uint64_t hash) const {
-  const std::uint64_t e = slots_[hash & mask_].entry.load(std::memory_order_relaxed);
-  if (e != 0 && slot_word::matches(e, hash)) __builtin_prefetch(base_ + slot_word::position(e));
-}
 
 [[noreturn]] void ShmTable::corrupt(std::string_view key) const {
   throw Error("shm-map: corrupt entry for key '" + std::string(key) + "'");

@@ -86,12 +86,15 @@ class ShmTable {
   // For a batch (apply_prefetched): the home slot, then (once it is in cache) the entry it
   // points to if its fingerprint matches, the second miss of a lookup.
   void prefetch_slot(std::uint64_t hash) const { __builtin_prefetch(home_slot(hash)); }
-  void prefetch_record(std::uint64_t hash) const;
+  void prefetch_record(std::uint64_t hash) const {
+    const std::uint64_t e = slots_[hash & mask_].entry.load(std::memory_order_relaxed);
+    if (e != 0 && slot_word::matches(e, hash)) __builtin_prefetch(base_ + slot_word::position(e));
+  }
   bool get_hashed(std::string_view key, std::uint64_t hash, std::string& value_out) const;
 
   enum class Lookup { absent, found, slow };
-  // A batch's get, inline: copies the value as whole words into `out` (room for `room` bytes,
-  // a multiple of 8; the bytes past *size are the entry's zero padding). Only the common case:
+  // A batch's get, inline: copies the value two whole words at a time into `out` (room for
+  // `room` bytes, a multiple of 16; the bytes past *size are not the value's). Only the common case:
   // `slow` where a slot on the probe is locked or moved under the read, a key with the same
   // fingerprint is longer than 16 bytes, the value is larger than `room`, or an entry looks out
   // of bounds; get_hashed() then does it all.
@@ -118,14 +121,17 @@ class ShmTable {
         if (slot.seq.load(std::memory_order_relaxed) != seq || key_size > 16) return Lookup::slow;
         continue;  // the same fingerprint, another key
       }
+      // The copy below reads up to 8 bytes past an odd number of words of capacity: still in
+      // the segment.
       if (value_size > room || value_size > (h0 >> 32) ||
-          offset + kEntryHeaderBytes + key_bytes + (h0 >> 32) > segment_size_) {
+          offset + kEntryHeaderBytes + key_bytes + (h0 >> 32) + 8 > segment_size_) {
         return Lookup::slow;
       }
       const char* value = entry + kEntryHeaderBytes + key_bytes;
-      for (std::size_t w = 0; w < value_size; w += 8) {  // capacity is whole words
-        const std::uint64_t word = shared_word(value + w);
-        std::memcpy(out + w, &word, 8);
+      for (std::size_t w = 0; w < value_size; w += 16) {  // two words a step: half the loop's cost
+        const std::uint64_t first = shared_word(value + w), second = shared_word(value + w + 8);
+        std::memcpy(out + w, &first, 8);
+        std::memcpy(out + w + 8, &second, 8);
       }
       std::atomic_thread_fence(std::memory_order_acquire);
       if (slot.seq.load(std::memory_order_relaxed) != seq) return Lookup::slow;
