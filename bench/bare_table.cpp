@@ -7,7 +7,12 @@
 // hash.hpp) is shared, so that both pay the same for it.
 //
 //   build/bench/bare_table [--keys N] [--batch N] [--seconds S] [--rounds N] [--spacing LIST]
+//                          [--layout table|shm-map]
 // prints, for batch 1 and the batch, every round's lookups/s and their median.
+//
+// --layout shm-map lays the same table out as shm-map's segment is (16-byte slots, entries
+// 80 bytes apart at 32-byte values, where mmap-table's records are 47): what shm-map's shape
+// alone costs against the table limit, before its seqlock and its copy.
 //
 // --spacing 0,100,200 also runs batch 1 with about that many instructions of other work (a
 // chain of adds, independent of the lookups) between two lookups, as a harness's per-op work
@@ -41,11 +46,19 @@ struct Query {
   std::uint8_t size;
 };
 
+// kShmMapShape: the same lookups in shm-map's layout, to tell what its shape costs from
+// what its seqlock and copy cost: 16-byte slots (a sequence word, then the slot word), and
+// each record where shm-map's allocator puts an entry: after a 16-byte block header and 8
+// bytes standing for the rest of its 16-byte entry header, 16-aligned, each key's bytes
+// rounded up to 8 as shm-map pads them (80 bytes apart at 32-byte values).
+template <bool kShmMapShape>
 class Table {
+  static constexpr std::size_t kSlotWords = kShmMapShape ? 2 : 1;
+
  public:
   Table(std::uint64_t keys, std::uint32_t value_size) {
     const std::size_t slots = std::bit_ceil(std::max<std::size_t>(2 * keys, 16));
-    std::vector<std::uint64_t> slot_words(slots, 0);
+    std::vector<std::uint64_t> slot_words(slots * kSlotWords, 0);
     mask_ = slots - 1;
     std::string records;
     char key[kMaxKey];
@@ -54,24 +67,30 @@ class Table {
       const std::size_t key_size = static_cast<std::size_t>(std::to_chars(key, key + kMaxKey, 2 * i).ptr - key);
       const std::uint64_t h = sharebench::hash64(key, key_size, kSeed);
       std::size_t s = h & mask_;
-      while (slot_words[s] != 0) s = (s + 1) & mask_;
-      slot_words[s] = (h >> 48) << 48 | (records.size() + 1);
+      while (word(slot_words.data(), s) != 0) s = (s + 1) & mask_;
+      const std::size_t block_start = records.size();
+      if (kShmMapShape) records.append(16 + 8, '\0');
+      word(slot_words.data(), s) = (h >> 48) << 48 | (records.size() + 1);
       const auto ks = static_cast<std::uint32_t>(key_size);
       records.append(reinterpret_cast<const char*>(&ks), 4);
       records.append(reinterpret_cast<const char*>(&value_size), 4);
       records.append(key, key_size);
       records.append(value);
+      if (kShmMapShape) {
+        const std::size_t block = (16 + 16 + (key_size + 7) / 8 * 8 + value_size + 15) / 16 * 16;
+        records.append(block_start + block - records.size(), '\0');
+      }
     }
     // In a shared mapping of 4 KiB pages, as mmap-table's image is (no transparent huge pages).
-    size_ = slots * 8 + records.size();
+    size_ = slot_words.size() * 8 + records.size();
     void* p = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) {
       std::perror("mmap");
       std::exit(1);
     }
     slots_ = static_cast<std::uint64_t*>(p);
-    records_ = static_cast<char*>(p) + slots * 8;
-    std::memcpy(slots_, slot_words.data(), slots * 8);
+    records_ = static_cast<char*>(p) + slot_words.size() * 8;
+    std::memcpy(slots_, slot_words.data(), slot_words.size() * 8);
     std::memcpy(records_, records.data(), records.size());
   }
   ~Table() { ::munmap(slots_, size_); }
@@ -79,15 +98,15 @@ class Table {
   Table& operator=(const Table&) = delete;
 
   std::uint64_t hash(const Query& q) const { return sharebench::hash64(q.text, q.size, kSeed); }
-  void prefetch_slot(std::uint64_t h) const { __builtin_prefetch(&slots_[h & mask_]); }
+  void prefetch_slot(std::uint64_t h) const { __builtin_prefetch(&word(slots_, h & mask_)); }
   void prefetch_record(std::uint64_t h) const {
-    const std::uint64_t slot = slots_[h & mask_];
+    const std::uint64_t slot = word(slots_, h & mask_);
     if (slot != 0 && (slot >> 48) == (h >> 48)) __builtin_prefetch(records_ + (slot & kPosition) - 1);
   }
   // The value's size plus its first byte if found (something the compiler cannot drop), else 0.
   std::uint64_t find(const Query& q, std::uint64_t h) const {
     for (std::size_t s = h & mask_;; s = (s + 1) & mask_) {
-      const std::uint64_t slot = slots_[s];
+      const std::uint64_t slot = word(slots_, s);
       if (slot == 0) return 0;
       if ((slot >> 48) != (h >> 48)) continue;
       const char* record = records_ + (slot & kPosition) - 1;
@@ -102,6 +121,9 @@ class Table {
 
  private:
   static constexpr std::uint64_t kPosition = (std::uint64_t{1} << 48) - 1;
+  // Slot s's slot word (its last word).
+  static std::uint64_t& word(std::uint64_t* slots, std::size_t s) { return slots[s * kSlotWords + kSlotWords - 1]; }
+  static std::uint64_t word(const std::uint64_t* slots, std::size_t s) { return slots[s * kSlotWords + kSlotWords - 1]; }
   std::uint64_t* slots_ = nullptr;
   char* records_ = nullptr;
   std::size_t size_ = 0;
@@ -137,6 +159,7 @@ double other_work_ns(std::uint64_t tens) {
 
 // Lookups per second over `seconds`, `batch` at a time (at batch 1, `spacing_tens` x 10
 // instructions of other work after each).
+template <class Table>
 double measure(const Table& table, const std::vector<Query>& queries, std::size_t batch, double seconds,
                std::uint64_t spacing_tens = 0) {
   std::uint64_t sink = 0, ops = 0;
@@ -172,7 +195,7 @@ double measure(const Table& table, const std::vector<Query>& queries, std::size_
 [[noreturn]] void usage() {
   std::fprintf(stderr,
                "usage: bare_table [--keys N] [--batch N (2-64)] [--seconds S] [--rounds N] "
-               "[--spacing INSTRUCTIONS,... (multiples of 10)]\n");
+               "[--spacing INSTRUCTIONS,... (multiples of 10)] [--layout table|shm-map]\n");
   std::exit(2);
 }
 
@@ -205,39 +228,10 @@ void print_rounds(const char* label, int rounds, const auto& measure_once) {
   std::printf("  median %.2f M lookups/s (%.1f ns each)\n", median / 1e6, 1e9 / median);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::uint64_t keys = 1'000'000;
-  std::size_t batch = 16;
-  double seconds = 1;
-  int rounds = 5;
-  std::vector<std::uint64_t> spacings;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view flag = argv[i];
-    if (i + 1 >= argc) usage();
-    const char* value = argv[++i];
-    if (flag == "--keys") keys = std::strtoull(value, nullptr, 10);
-    else if (flag == "--batch") batch = std::strtoull(value, nullptr, 10);
-    else if (flag == "--seconds") seconds = std::strtod(value, nullptr);
-    else if (flag == "--rounds") rounds = std::atoi(value);
-    else if (flag == "--spacing") spacings = parse_spacings(value);
-    else usage();
-  }
-  if (keys < 1 || batch < 2 || batch > 64 || !(seconds > 0) || rounds < 1) usage();
-
-  const Table table(keys, 32);
-  // Uniform over [0, 2 x keys): the odd ones are never present. Long enough (>= 2 x keys)
-  // that the stream touches the whole table, as sharebench's schedule does.
-  std::vector<Query> queries(std::max<std::uint64_t>(2 * keys, 1 << 16));
-  std::uint64_t state = 1;
-  for (Query& q : queries) {
-    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-    const std::uint64_t n = sharebench::mix64(state) % (2 * keys);
-    q.size = static_cast<std::uint8_t>(std::to_chars(q.text, q.text + kMaxKey, n).ptr - q.text);
-  }
+template <class Table>
+void run(const Table& table, const std::vector<Query>& queries, std::size_t batch, double seconds, int rounds,
+         const std::vector<std::uint64_t>& spacings) {
   measure(table, queries, batch, seconds / 4);  // warm the pages
-
   for (const std::size_t b : {std::size_t{1}, batch}) {
     const std::string label = "batch " + std::to_string(b);
     print_rounds(label.c_str(), rounds, [&] { return measure(table, queries, b, seconds); });
@@ -247,5 +241,46 @@ int main(int argc, char** argv) {
     std::snprintf(label, sizeof label, "batch 1, %llu instructions between lookups (%.1f ns alone)",
                   static_cast<unsigned long long>(spacing), other_work_ns(spacing / 10));
     print_rounds(label, rounds, [&] { return measure(table, queries, 1, seconds, spacing / 10); });
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::uint64_t keys = 1'000'000;
+  std::size_t batch = 16;
+  double seconds = 1;
+  int rounds = 5;
+  std::vector<std::uint64_t> spacings;
+  std::string_view layout = "table";
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view flag = argv[i];
+    if (i + 1 >= argc) usage();
+    const char* value = argv[++i];
+    if (flag == "--keys") keys = std::strtoull(value, nullptr, 10);
+    else if (flag == "--batch") batch = std::strtoull(value, nullptr, 10);
+    else if (flag == "--seconds") seconds = std::strtod(value, nullptr);
+    else if (flag == "--rounds") rounds = std::atoi(value);
+    else if (flag == "--spacing") spacings = parse_spacings(value);
+    else if (flag == "--layout") layout = value;
+    else usage();
+  }
+  if (keys < 1 || batch < 2 || batch > 64 || !(seconds > 0) || rounds < 1 || (layout != "table" && layout != "shm-map")) {
+    usage();
+  }
+
+  // Uniform over [0, 2 x keys): the odd ones are never present. Long enough (>= 2 x keys)
+  // that the stream touches the whole table, as sharebench's schedule does.
+  std::vector<Query> queries(std::max<std::uint64_t>(2 * keys, 1 << 16));
+  std::uint64_t state = 1;
+  for (Query& q : queries) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    const std::uint64_t n = sharebench::mix64(state) % (2 * keys);
+    q.size = static_cast<std::uint8_t>(std::to_chars(q.text, q.text + kMaxKey, n).ptr - q.text);
+  }
+  if (layout == "shm-map") {
+    run(Table<true>(keys, 32), queries, batch, seconds, rounds, spacings);
+  } else {
+    run(Table<false>(keys, 32), queries, batch, seconds, rounds, spacings);
   }
 }
