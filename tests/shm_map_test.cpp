@@ -8,6 +8,7 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <random>
 #include <set>
 
@@ -24,6 +25,26 @@ StrategyOptions unique_options() {
   StrategyOptions o;
   o.object_prefix = testing::test_object_prefix();
   return o;
+}
+
+// Runs body(w) in each of `procs` forked processes, w = 0 .. procs - 1, and expects each to
+// exit cleanly (an exception or a crash in one shows as a failed exit).
+void in_processes(int procs, const std::function<void(int)>& body) {
+  std::vector<pid_t> children;
+  for (int w = 0; w < procs; ++w) {
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0) << "fork";
+    if (pid == 0) {
+      body(w);
+      ::_exit(0);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
 }
 
 class ShmMapTest : public ::testing::Test {
@@ -210,42 +231,31 @@ TEST_F(ShmMapTest, FourProcessesLoseNothingAndReadOnlyValidValues) {
   };
   Mapping shared = Mapping::shared_anonymous(sizeof(Audit));
   auto* audit = new (shared.data()) Audit{};
-  std::vector<pid_t> children;
-  for (int w = 0; w < kProcs; ++w) {
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      auto c = strategy->connect(w);
-      std::mt19937_64 rng(static_cast<std::uint64_t>(w) + 1);
-      std::string buffer(kValueSize, '\0'), out;
-      std::uint64_t seq = 0;
-      for (int i = 0; i < kOpsPerProc; ++i) {
-        const auto r = rng() % 100;
-        const auto k = static_cast<std::uint32_t>(rng() % kKeys);
-        const std::string_view key(text, format_data_key(k, false, text));
-        if (r < 10) {
-          c->add(counter_key(static_cast<std::uint32_t>(rng() % kCounters)), 1);
-          audit->adds.fetch_add(1);
-        } else if (r < 40) {
-          const std::uint64_t version = put_version(w, ++seq);
-          fill_value(buffer.data(), kValueSize, value_key_hash(key), version);
-          c->put(key, buffer);
-          audit->last_put[w][k] = version;
-        } else {
-          std::uint64_t version = 0;
-          if (!c->get(key, out) || !value_is_valid(out, kValueSize, value_key_hash(key), &version)) {
-            audit->bad_reads.fetch_add(1);
-          }
+  in_processes(kProcs, [&](int w) {
+    auto c = strategy->connect(w);
+    std::mt19937_64 rng(static_cast<std::uint64_t>(w) + 1);
+    std::string buffer(kValueSize, '\0'), out;
+    std::uint64_t seq = 0;
+    for (int i = 0; i < kOpsPerProc; ++i) {
+      const auto r = rng() % 100;
+      const auto k = static_cast<std::uint32_t>(rng() % kKeys);
+      const std::string_view key(text, format_data_key(k, false, text));
+      if (r < 10) {
+        c->add(counter_key(static_cast<std::uint32_t>(rng() % kCounters)), 1);
+        audit->adds.fetch_add(1);
+      } else if (r < 40) {
+        const std::uint64_t version = put_version(w, ++seq);
+        fill_value(buffer.data(), kValueSize, value_key_hash(key), version);
+        c->put(key, buffer);
+        audit->last_put[w][k] = version;
+      } else {
+        std::uint64_t version = 0;
+        if (!c->get(key, out) || !value_is_valid(out, kValueSize, value_key_hash(key), &version)) {
+          audit->bad_reads.fetch_add(1);
         }
       }
-      ::_exit(0);
     }
-    children.push_back(pid);
-  }
-  for (pid_t pid : children) {
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  }
+  });
   EXPECT_EQ(audit->bad_reads.load(), 0u);
   std::int64_t sum = 0;
   for (std::uint32_t c = 0; c < kCounters; ++c) sum += client->add(counter_key(c), 0);
@@ -291,53 +301,42 @@ TEST_F(ShmMapTest, BatchedReadsSeeWholeValuesWhileEntriesGrowAndAreReused) {
   Mapping shared = Mapping::shared_anonymous(sizeof(std::atomic<std::uint64_t>) * 2);
   auto* bad_reads = new (shared.data()) std::atomic<std::uint64_t>{0};
   auto* puts_that_grew = new (shared.data() + sizeof(std::atomic<std::uint64_t>)) std::atomic<std::uint64_t>{0};
-  std::vector<pid_t> children;
-  for (int w = 0; w < kProcs; ++w) {
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      auto c = strategy->connect(w);
-      std::mt19937_64 rng(static_cast<std::uint64_t>(w) + 1);
-      std::vector<Op> ops(kBatch);
-      std::vector<std::array<char, kMaxKeySize>> keys(kBatch);
-      std::vector<std::string> values(kBatch);
-      std::vector<std::size_t> last_size(kKeys, size_of(0));
-      std::uint64_t seq = 0, bad = 0, grew = 0;
-      for (int b = 0; b < kBatchesPerProc; ++b) {
-        for (std::size_t i = 0; i < kBatch; ++i) {
-          const auto k = static_cast<std::uint32_t>(rng() % kKeys);
-          ops[i].key = std::string_view(keys[i].data(), format_data_key(k, false, keys[i].data()));
-          if (rng() % 100 < 40) {
-            const std::uint64_t version = put_version(w, ++seq);
-            values[i].resize(size_of(version));
-            fill_value(values[i].data(), values[i].size(), value_key_hash(ops[i].key), version);
-            grew += values[i].size() > last_size[k];  // as far as this process has seen
-            last_size[k] = values[i].size();
-            ops[i].kind = OpKind::put;
-            ops[i].value = values[i];
-          } else {
-            ops[i].kind = OpKind::get;
-          }
-        }
-        c->execute(ops);
-        for (const Op& op : ops) {
-          if (op.kind != OpKind::get) continue;
-          std::uint64_t version = 0;
-          const bool whole = op.found && op.result.size() >= kMinValueSize &&
-                             value_is_valid(op.result, size_of(load64(op.result.data())), value_key_hash(op.key), &version);
-          bad += !whole;
+  in_processes(kProcs, [&](int w) {
+    auto c = strategy->connect(w);
+    std::mt19937_64 rng(static_cast<std::uint64_t>(w) + 1);
+    std::vector<Op> ops(kBatch);
+    std::vector<std::array<char, kMaxKeySize>> keys(kBatch);
+    std::vector<std::string> values(kBatch);
+    std::vector<std::size_t> last_size(kKeys, size_of(0));
+    std::uint64_t seq = 0, bad = 0, grew = 0;
+    for (int b = 0; b < kBatchesPerProc; ++b) {
+      for (std::size_t i = 0; i < kBatch; ++i) {
+        const auto k = static_cast<std::uint32_t>(rng() % kKeys);
+        ops[i].key = std::string_view(keys[i].data(), format_data_key(k, false, keys[i].data()));
+        if (rng() % 100 < 40) {
+          const std::uint64_t version = put_version(w, ++seq);
+          values[i].resize(size_of(version));
+          fill_value(values[i].data(), values[i].size(), value_key_hash(ops[i].key), version);
+          grew += values[i].size() > last_size[k];  // as far as this process has seen
+          last_size[k] = values[i].size();
+          ops[i].kind = OpKind::put;
+          ops[i].value = values[i];
+        } else {
+          ops[i].kind = OpKind::get;
         }
       }
-      bad_reads->fetch_add(bad);
-      puts_that_grew->fetch_add(grew);
-      ::_exit(0);
+      c->execute(ops);
+      for (const Op& op : ops) {
+        if (op.kind != OpKind::get) continue;
+        std::uint64_t version = 0;
+        const bool whole = op.found && op.result.size() >= kMinValueSize &&
+                           value_is_valid(op.result, size_of(load64(op.result.data())), value_key_hash(op.key), &version);
+        bad += !whole;
+      }
     }
-    children.push_back(pid);
-  }
-  for (pid_t pid : children) {
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  }
+    bad_reads->fetch_add(bad);
+    puts_that_grew->fetch_add(grew);
+  });
   EXPECT_EQ(bad_reads->load(), 0u);
   EXPECT_GT(puts_that_grew->load(), 10'000u) << "the test no longer moves entries";
 }

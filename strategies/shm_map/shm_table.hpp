@@ -94,10 +94,10 @@ class ShmTable {
 
   enum class Lookup { absent, found, slow };
   // A batch's get, inline: copies the value two whole words at a time into `out` (room for
-  // `room` bytes, a multiple of 16; the bytes past *size are not the value's). Only the common case:
-  // `slow` where a slot on the probe is locked or moved under the read, a key with the same
-  // fingerprint is longer than 16 bytes, the value is larger than `room`, or an entry looks out
-  // of bounds; get_hashed() then does it all.
+  // `room` bytes, a multiple of 16; the bytes past *size are not the value's). Only the
+  // common case: `slow` where a slot on the probe is locked or moved under the read, a key
+  // with the same fingerprint is longer than 16 bytes, the value is larger than `room`, or an
+  // entry looks out of bounds; get_hashed() then does it all.
   // get_hashed() out of line cost a get about 120 instructions (two calls, a string resize, a
   // byte-exact key compare and copy) against mmap-table's lookup inlined whole.
   [[gnu::always_inline]] Lookup get_words(std::string_view key, std::uint64_t hash, char* out, std::size_t room,
