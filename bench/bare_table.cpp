@@ -14,8 +14,8 @@
 // 80 bytes apart at 32-byte values, where mmap-table's records are 47): what shm-map's shape
 // alone costs against the table limit, before its seqlock and its copy.
 //
-// --spacing 0,100,200 also runs batch 1 with about that many instructions of other work (a
-// chain of adds, independent of the lookups) between two lookups, as a harness's per-op work
+// --spacing 0,100,200 also runs batch 1 with that many instructions of other work (adds over
+// four registers, independent of the lookups) between two lookups, as a harness's per-op work
 // (filling the op, checking the value, the loop) is. Back to back, the CPU runs the next
 // lookup's misses while this one's are outstanding; once the work between them fills its
 // reorder window, lookups one at a time wait for their misses in turn. That is why no
@@ -67,10 +67,10 @@ class Table {
       const std::size_t key_size = static_cast<std::size_t>(std::to_chars(key, key + kMaxKey, 2 * i).ptr - key);
       const std::uint64_t h = sharebench::hash64(key, key_size, kSeed);
       std::size_t s = h & mask_;
-      while (word(slot_words.data(), s) != 0) s = (s + 1) & mask_;
+      while (slot_words[word_at(s)] != 0) s = (s + 1) & mask_;
       const std::size_t block_start = records.size();
       if (kShmMapShape) records.append(16 + 8, '\0');
-      word(slot_words.data(), s) = (h >> 48) << 48 | (records.size() + 1);
+      slot_words[word_at(s)] = (h >> 48) << 48 | (records.size() + 1);
       const auto ks = static_cast<std::uint32_t>(key_size);
       records.append(reinterpret_cast<const char*>(&ks), 4);
       records.append(reinterpret_cast<const char*>(&value_size), 4);
@@ -98,15 +98,15 @@ class Table {
   Table& operator=(const Table&) = delete;
 
   std::uint64_t hash(const Query& q) const { return sharebench::hash64(q.text, q.size, kSeed); }
-  void prefetch_slot(std::uint64_t h) const { __builtin_prefetch(&word(slots_, h & mask_)); }
+  void prefetch_slot(std::uint64_t h) const { __builtin_prefetch(&slots_[word_at(h & mask_)]); }
   void prefetch_record(std::uint64_t h) const {
-    const std::uint64_t slot = word(slots_, h & mask_);
+    const std::uint64_t slot = slots_[word_at(h & mask_)];
     if (slot != 0 && (slot >> 48) == (h >> 48)) __builtin_prefetch(records_ + (slot & kPosition) - 1);
   }
   // The value's size plus its first byte if found (something the compiler cannot drop), else 0.
   std::uint64_t find(const Query& q, std::uint64_t h) const {
     for (std::size_t s = h & mask_;; s = (s + 1) & mask_) {
-      const std::uint64_t slot = word(slots_, s);
+      const std::uint64_t slot = slots_[word_at(s)];
       if (slot == 0) return 0;
       if ((slot >> 48) != (h >> 48)) continue;
       const char* record = records_ + (slot & kPosition) - 1;
@@ -121,9 +121,8 @@ class Table {
 
  private:
   static constexpr std::uint64_t kPosition = (std::uint64_t{1} << 48) - 1;
-  // Slot s's slot word (its last word).
-  static std::uint64_t& word(std::uint64_t* slots, std::size_t s) { return slots[s * kSlotWords + kSlotWords - 1]; }
-  static std::uint64_t word(const std::uint64_t* slots, std::size_t s) { return slots[s * kSlotWords + kSlotWords - 1]; }
+  // Where slot s's slot word is (its last word).
+  static std::size_t word_at(std::size_t s) { return s * kSlotWords + kSlotWords - 1; }
   std::uint64_t* slots_ = nullptr;
   char* records_ = nullptr;
   std::size_t size_ = 0;

@@ -90,7 +90,6 @@ ShmTable ShmTable::open(Segment& segment, std::chrono::milliseconds lock_timeout
   return ShmTable(segment, header, lock_timeout);
 }
 
-
 [[noreturn]] void ShmTable::corrupt(std::string_view key) const {
   throw Error("shm-map: corrupt entry for key '" + std::string(key) + "'");
 }
