@@ -257,8 +257,7 @@ class Worker {
   // sizes, get loops of their own (fewer branches per op; a check unrolled).
   void fill_batch() {
     batch_start_ = position_;
-    const std::size_t n = ops_.size(), length = schedule_.size();
-    const std::size_t first = std::min(n, length - position_);
+    const std::size_t n = ops_.size(), length = schedule_.size(), first = ops_before_wrap();
     if (gets_only_) {
       fill_stretch<true>(0, position_, first);
       fill_stretch<true>(first, 0, n - first);
@@ -325,25 +324,29 @@ class Worker {
   // inlined in the measured loop: behind the checking loops' call, its prologue and spills,
   // null's batch of 1 cost ~70 instructions more and its counter cells a third of their rate.
   [[gnu::always_inline]] void verify_unchecked(bool measuring) {
-    const std::size_t n = ops_.size();
-    const std::size_t first = std::min(n, schedule_.size() - batch_start_);
+    const std::size_t n = ops_.size(), first = ops_before_wrap();
     std::uint64_t found = 0;
     for (std::size_t i = 0; i < n; ++i) {
       const Op& op = ops_[i];
       found += op.kind == OpKind::get && op.found ? 1 : 0;
       if (op.kind == OpKind::put) last_written_[schedule_[i < first ? batch_start_ + i : i - first].key_index] = versions_[i];
     }
-    executed_ += n;
-    if (measuring) window_found_ += found;
+    count_batch(found, measuring);
   }
 
   template <std::size_t kValueSize, bool kGetsOnly>  // kValueSize 0: known at run time only
   void verify_batch_of(bool measuring) {
-    const std::size_t n = ops_.size();
-    const std::size_t first = std::min(n, schedule_.size() - batch_start_);
+    const std::size_t n = ops_.size(), first = ops_before_wrap();
     const std::uint64_t found = verify_stretch<kValueSize, kGetsOnly>(0, batch_start_, first) +
                                 verify_stretch<kValueSize, kGetsOnly>(first, 0, n - first);
-    executed_ += n;
+    count_batch(found, measuring);
+  }
+
+  // The batch's ops that come from the plan before it wraps around to its start.
+  std::size_t ops_before_wrap() const { return std::min(ops_.size(), schedule_.size() - batch_start_); }
+  // A verified batch: its ops executed, its gets that found a value (counted in the window).
+  void count_batch(std::uint64_t found, bool measuring) {
+    executed_ += ops_.size();
     if (measuring) window_found_ += found;
   }
 
