@@ -1,6 +1,7 @@
 // socket-manager: the wire codec and its malformed frames, the server's request handler, both
 // transports end to end, the Manager pitfall (read-modify-write adds lose updates), a server
-// killed mid-run, serve/--connect on 127.0.0.1, and serve on an endpoint another server holds.
+// killed mid-run, serve/--connect on 127.0.0.1, serve on an endpoint another server holds, and
+// a server stopped while a client keeps it busy.
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -415,6 +416,52 @@ TEST_P(ServeEndpoint, ASecondServerIsRefusedAndTheFirstAnswersAndRemovesItsSocke
   if (!at.socket_file.empty()) {
     EXPECT_FALSE(std::filesystem::exists(at.socket_file));
   }
+}
+
+// The zmq server waits for requests in a blocking receive that times out to look at stop_fd:
+// a client that never lets it go idle must not keep it from stopping. Asked through stop_fd
+// alone, as a run asks its server, with no signal to interrupt the wait.
+TEST_P(ServeEndpoint, AServerStopsWhenAskedWhileAClientKeepsItBusy) {
+  testing::ScratchDir dir;
+  const ServeAt at = serve_at(GetParam(), dir);
+  const Transport transport = GetParam() == "uds" ? Transport::uds : Transport::zmq;
+  int stop[2], ready[2], busy[2];
+  ASSERT_EQ(::pipe(stop), 0);
+  ASSERT_EQ(::pipe(ready), 0);
+  ASSERT_EQ(::pipe(busy), 0);
+  const UniqueFd stop_read(stop[0]), stop_write(stop[1]), ready_read(ready[0]), ready_write(ready[1]),
+      busy_read(busy[0]), busy_write(busy[1]);
+  Dataset d;
+  d.set_workload("tiny");
+  d.add("a", "1");
+  ChildProcess server = ChildProcess::spawn([&]() -> int {
+    Dictionary dict(d);
+    Handler handler(dict);
+    const ServerEnd end = run_server(handler, transport, at.endpoint, stop_read.get(), [&](const std::string& error) {
+      if (error.empty() && ::write(ready_write.get(), "r", 1) != 1) ::_exit(3);
+    });
+    return end == ServerEnd::stopped ? 0 : 2;
+  });
+  char byte = 0;
+  ASSERT_EQ(::read(ready_read.get(), &byte, 1), 1) << "the server did not listen";
+  ChildProcess client = ChildProcess::spawn([&]() -> int {
+    SocketManagerClient c(connect_to(transport, at.endpoint, 500ms), 16, AddMode::atomic);
+    std::vector<Op> ops(16);
+    for (Op& op : ops) op.key = "a";
+    for (std::uint64_t batches = 0;; ++batches) {
+      try {
+        c.execute(ops);
+      } catch (const Error&) {
+        return 0;  // the server stopped
+      }
+      if (batches == 100 && ::write(busy_write.get(), "b", 1) != 1) return 1;
+    }
+  });
+  ASSERT_EQ(::read(busy_read.get(), &byte, 1), 1) << "the client never completed 100 batches";
+  ASSERT_EQ(::write(stop_write.get(), "s", 1), 1);
+  ASSERT_TRUE(server.wait_for(5s)) << "the server did not stop within 5 s while the client kept it busy";
+  EXPECT_TRUE(server.exited_cleanly()) << server.how_ended();
+  EXPECT_TRUE(client.wait_for(10s));
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, ServeEndpoint, ::testing::Values("ipc", "tcp", "uds"),
