@@ -221,10 +221,11 @@ Dataset build_dataset(const WorkloadSpec& spec) {
 }
 
 namespace {
-void add_kind(OpSchedule::KindCounts& counts, OpKind kind) {
-  counts.gets += kind == OpKind::get;
-  counts.puts += kind == OpKind::put;
-  counts.adds += kind == OpKind::add;
+void add_kind(OpSchedule::KindCounts& counts, const PlannedOp& op) {
+  counts.gets += op.kind == OpKind::get;
+  counts.puts += op.kind == OpKind::put;
+  counts.adds += op.kind == OpKind::add;
+  counts.hits += op.kind == OpKind::get && !op.miss;
 }
 }  // namespace
 
@@ -265,7 +266,7 @@ OpSchedule::OpSchedule(const WorkloadSpec& spec, std::uint64_t seed) {
   KindCounts counts;
   for (std::size_t i = 0; i < ops_.size(); ++i) {
     if (i % kBlock == 0) block_starts_.push_back(counts);
-    add_kind(counts, ops_[i].kind);
+    add_kind(counts, ops_[i]);
   }
   block_starts_.push_back(counts);  // of the whole plan
 }
@@ -273,7 +274,7 @@ OpSchedule::OpSchedule(const WorkloadSpec& spec, std::uint64_t seed) {
 OpSchedule::KindCounts OpSchedule::before(std::size_t position) const {
   const std::size_t block = position / kBlock;
   KindCounts counts = block_starts_[block];
-  for (std::size_t i = block * kBlock; i < position; ++i) add_kind(counts, ops_[i].kind);
+  for (std::size_t i = block * kBlock; i < position; ++i) add_kind(counts, ops_[i]);
   return counts;
 }
 
@@ -286,8 +287,10 @@ OpSchedule::KindCounts OpSchedule::count(std::size_t first, std::uint64_t n) con
   // [first, end), or [first, length) and [0, end - length) when it wraps
   const KindCounts to = end <= length ? before(end) : before(end - length);
   const KindCounts wrap = end <= length ? KindCounts{} : whole;
-  return {laps * whole.gets + wrap.gets + to.gets - from.gets, laps * whole.puts + wrap.puts + to.puts - from.puts,
-          laps * whole.adds + wrap.adds + to.adds - from.adds};
+  const auto span = [&](std::uint64_t KindCounts::*field) {
+    return laps * whole.*field + wrap.*field + to.*field - from.*field;
+  };
+  return {span(&KindCounts::gets), span(&KindCounts::puts), span(&KindCounts::adds), span(&KindCounts::hits)};
 }
 
 }  // namespace sharebench

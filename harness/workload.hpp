@@ -201,6 +201,7 @@ class OpSchedule {
 
   struct KindCounts {
     std::uint64_t gets = 0, puts = 0, adds = 0;
+    std::uint64_t hits = 0;  // gets of a key that is present (not planned to miss)
   };
   // The kinds of the n ops that follow `first`, wrapping around as a worker does: the plan
   // fixes them, so a worker counts nothing per op and asks once, after its window.

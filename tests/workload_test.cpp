@@ -179,8 +179,9 @@ TEST(Schedule, CounterPresetOnlyAddsToItsSixteenCounters) {
   EXPECT_EQ(d.counters().size(), 16u);
 }
 
-// Workers count no kinds per op; they ask the plan for those of the ops they ran, so the plan
-// must count any stretch exactly: inside a block, across blocks, wrapping, and lap after lap.
+// Workers count no kinds (nor, checking reads, the gets that found a value) per op; they ask
+// the plan for those of the ops they ran, so the plan must count any stretch exactly: inside
+// a block, across blocks, wrapping, and lap after lap.
 TEST(Schedule, CountsTheKindsOfAnyStretchOfOpsWrappingAsAWorkerDoes) {
   WorkloadSpec spec;
   spec.keys = 40'000;  // a plan of 80 000 ops: 19 blocks and a part
@@ -194,8 +195,9 @@ TEST(Schedule, CountsTheKindsOfAnyStretchOfOpsWrappingAsAWorkerDoes) {
   auto by_hand = [&](std::size_t first, std::uint64_t n) {
     OpSchedule::KindCounts c;
     for (std::uint64_t k = 0; k < n; ++k) {
-      const OpKind kind = ops[(first + k) % ops.size()].kind;
-      ++(kind == OpKind::get ? c.gets : kind == OpKind::put ? c.puts : c.adds);
+      const PlannedOp& op = ops[(first + k) % ops.size()];
+      ++(op.kind == OpKind::get ? c.gets : op.kind == OpKind::put ? c.puts : c.adds);
+      c.hits += op.kind == OpKind::get && !op.miss;
     }
     return c;
   };
@@ -208,11 +210,14 @@ TEST(Schedule, CountsTheKindsOfAnyStretchOfOpsWrappingAsAWorkerDoes) {
       ASSERT_EQ(got.gets, want.gets) << first << "+" << n;
       ASSERT_EQ(got.puts, want.puts) << first << "+" << n;
       ASSERT_EQ(got.adds, want.adds) << first << "+" << n;
+      ASSERT_EQ(got.hits, want.hits) << first << "+" << n;
     }
   }
   const OpSchedule::KindCounts whole = s.count(0, ops.size());
   EXPECT_GT(whole.adds, 7'000u);
   EXPECT_GT(whole.puts, 22'000u);
+  EXPECT_GT(whole.hits, 0u);
+  EXPECT_LT(whole.hits, whole.gets);  // some gets miss
 }
 
 }  // namespace
