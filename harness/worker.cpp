@@ -143,7 +143,7 @@ class Worker {
       if (phase == Phase::measure && !measuring) {
         measuring = true;
         window_first_op_ = executed_;
-        window_first_off_plan_ = found_off_plan_;
+        found_off_plan_ = 0;  // what the warm-up corrected is not the window's
         cpu_start = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
       }
       fill_batch();
@@ -191,7 +191,7 @@ class Worker {
       if (phase == Phase::measure && !measuring) {
         measuring = true;
         window_first_op_ = executed_;
-        window_first_off_plan_ = found_off_plan_;
+        found_off_plan_ = 0;  // what the warm-up corrected is not the window's
         cpu_start = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
       }
       const std::uint64_t began = now_ns();
@@ -239,7 +239,7 @@ class Worker {
     report_.puts = window.puts;
     report_.adds = window.adds;
     // Checked gets found a value exactly where the plan says, but for those counted off it.
-    report_.gets_found = check_reads_ ? window.hits + (found_off_plan_ - window_first_off_plan_) : window_found_;
+    report_.gets_found = check_reads_ ? window.hits + found_off_plan_ : window_found_;
   }
 
   // The interval for batches that take `batch_ns`, which includes about one clock read.
@@ -443,10 +443,10 @@ class Worker {
   std::uint64_t executed_ = 0;  // ops of every batch so far, warm-up and window
   std::uint64_t window_first_op_ = 0;  // executed_ when the window began
   std::uint64_t window_found_ = 0;  // unchecked gets that returned a value, in the window
-  // Checked gets whose answer was not the plan's: +1 for a value where none was planned, -1
-  // for none where one was (counted where they are found wrong, never per op).
-  std::uint64_t found_off_plan_ = 0;  // modulo 2^64, as a difference
-  std::uint64_t window_first_off_plan_ = 0;  // found_off_plan_ when the window began
+  // Checked gets whose answer was not the plan's, since the window began: +1 for a value where
+  // none was planned, -1 for none where one was (counted where they are found wrong, never
+  // per op; modulo 2^64, so that the sum with the plan's count is exact).
+  std::uint64_t found_off_plan_ = 0;
 };
 
 // Reads the final state back: every counter, every key somebody put, and a sample of the rest.

@@ -229,6 +229,12 @@ TEST_F(RunnerTest, EverySpoiledViewIsAMismatch) {
     EXPECT_EQ(unspoiled.check.mismatches, 0u);
     EXPECT_EQ(unspoiled.check.reads_checked, unspoiled.gets);
   }
+  // What the warm-up's wrong answers corrected is not counted in the window.
+  settings.warmup = std::chrono::milliseconds(50);
+  const CellResult after_warmup = run({"present-as-absent", "test", make_spoiling<Spoil::present_as_absent>}, 1);
+  EXPECT_EQ(after_warmup.status, CellStatus::failed);
+  EXPECT_GT(after_warmup.gets, 0u);
+  EXPECT_EQ(after_warmup.gets_found, 0u);
 }
 
 // A batch of 7 does not divide the plan (64 Ki ops here): one batch holds its last ops and its
