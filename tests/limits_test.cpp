@@ -158,7 +158,9 @@ TEST(Limits, NullValuesFindsExactlyTheDatasetsKeys) {
     SCOPED_TRACE("key '" + cases[i].first + "'");
     const std::int64_t index = cases[i].second;
     EXPECT_EQ(ops[i].found, index >= 0);
-    if (index >= 0) EXPECT_EQ(ops[i].result, dataset.value(static_cast<std::size_t>(index)));
+    if (index >= 0) {
+      EXPECT_EQ(ops[i].result, dataset.value(static_cast<std::size_t>(index)));
+    }
   }
   client.reset();
   strategy->teardown();
