@@ -137,6 +137,9 @@ class Worker {
     std::size_t recent = 0;
     std::uint64_t cpu_start = 0;
     bool measuring = false;
+    // Each batch is filled as the one before it is checked (verify_and_refill), so the first
+    // is filled here and the last filled is never executed: nothing counts a filled op.
+    fill_batch();
     for (std::uint64_t batches = 0;; ++batches) {
       const Phase phase = control.phase.load(std::memory_order_acquire);
       if (phase >= Phase::stop) break;
@@ -146,7 +149,6 @@ class Worker {
         found_off_plan_ = 0;  // what the warm-up corrected is not the window's
         cpu_start = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
       }
-      fill_batch();
       if ((batches & sample_mask) == 0) {
         const std::uint64_t start = now_ns();
         client_->execute(batch);
@@ -162,7 +164,7 @@ class Worker {
       } else {
         client_->execute(batch);
       }
-      verify_batch(measuring);
+      verify_and_refill(measuring);
     }
     report_.window_end_ns = measuring ? now_ns() : 0;
     report_.cpu_ns = measuring ? clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu_start : 0;
@@ -253,14 +255,15 @@ class Worker {
     return static_cast<double>(*middle);
   }
 
-  // fill_batch() and verify_batch() run on every op. They work on locals: a store into an Op
-  // could alias a member, which the compiler would then reload and store around every op.
+  // fill_batch() and verify_batch() (or both at once: verify_and_refill) run on every op.
+  // They work on locals: a store into an Op could alias a member, which the compiler would
+  // then reload and store around every op.
   // A batch is one stretch of the plan, or two where it wraps around: each op's planned op
   // is then found from the stretch, not stored. A workload of gets only, and the common value
   // sizes, get loops of their own (fewer branches per op; a check unrolled).
   void fill_batch() {
     batch_start_ = position_;
-    const std::size_t n = ops_.size(), length = schedule_.size(), first = ops_before_wrap();
+    const std::size_t n = ops_.size(), first = ops_before_wrap();
     if (gets_only_) {
       fill_stretch<true>(0, position_, first);
       fill_stretch<true>(first, 0, n - first);
@@ -268,7 +271,13 @@ class Worker {
       fill_stretch<false>(0, position_, first);
       fill_stretch<false>(first, 0, n - first);
     }
-    position_ = first < n ? n - first : (position_ + n == length ? 0 : position_ + n);
+    position_ = position_after(batch_start_);
+  }
+
+  // Where the plan's next batch starts after the one that starts at `start`.
+  std::size_t position_after(std::size_t start) const {
+    const std::size_t n = ops_.size(), length = schedule_.size(), first = std::min(n, length - start);
+    return first < n ? n - first : (start + n == length ? 0 : start + n);
   }
 
   // ops_[at, at + count) from the plan's ops [from, from + count).
@@ -276,17 +285,19 @@ class Worker {
   [[gnu::always_inline]] void fill_stretch(std::size_t at, std::size_t from, std::size_t count) {
     Op* const ops = ops_.data() + at;
     const PlannedOp* const planned = schedule_.data() + from;
-    for (std::size_t i = 0; i < count; ++i) {
-      const PlannedOp& p = planned[i];
-      Op& op = ops[i];
-      op.kind = p.kind;
-      op.key = p.key();
-      // A strategy that forgets its outputs is then caught, not checked on the last batch's.
-      op.found = false;
-      op.result = {};
-      if (!kGetsOnly && p.kind == OpKind::add) op.delta = kAddDelta;  // one store: no call for it
-      if (!kGetsOnly && p.kind == OpKind::put) fill_put(op, p, at + i);
-    }
+    for (std::size_t i = 0; i < count; ++i) fill_op<kGetsOnly>(ops[i], planned[i], at + i);
+  }
+
+  // ops_[i] from the planned op p.
+  template <bool kGetsOnly>
+  [[gnu::always_inline]] void fill_op(Op& op, const PlannedOp& p, std::size_t i) {
+    op.kind = p.kind;
+    op.key = p.key();
+    // A strategy that forgets its outputs is then caught, not checked on the last batch's.
+    op.found = false;
+    op.result = {};
+    if (!kGetsOnly && p.kind == OpKind::add) op.delta = kAddDelta;  // one store: no call for it
+    if (!kGetsOnly && p.kind == OpKind::put) fill_put(op, p, i);
   }
 
   void fill_put(Op& op, const PlannedOp& p, std::size_t i) {
@@ -308,19 +319,34 @@ class Worker {
   // many instructions as the words it checks.
   [[gnu::always_inline]] void verify_batch(bool measuring) {
     if (!check_reads_) return verify_unchecked(measuring);
-    verify_checked(measuring);
+    verify_checked<false>(measuring);
   }
 
-  void verify_checked(bool measuring) {
+  // verify_batch(), then fill_batch(); where neither batch wraps around the plan (all but
+  // one batch in a pass over it), in one loop: each op is checked, then refilled, and a get
+  // pays for one loop, not two. Measured (callgrind, null-values, batch 16): 52.0 harness
+  // instructions a get instead of 55.3; the harness's whole cost 5.0 ns instead of 6.2.
+  [[gnu::always_inline]] void verify_and_refill(bool measuring) {
+    if (!check_reads_) {
+      verify_unchecked(measuring);
+      return fill_batch();
+    }
+    verify_checked<true>(measuring);
+  }
+
+  // Out of line: inlined in the measured loop, the fused loop ran short of registers and
+  // spilled (54.1 instructions a get).
+  template <bool kRefill>
+  [[gnu::noinline]] void verify_checked(bool measuring) {
     if (gets_only_) {
       switch (value_size_) {
-        case 16: return verify_batch_of<16, true>(measuring);
-        case 32: return verify_batch_of<32, true>(measuring);
-        case 64: return verify_batch_of<64, true>(measuring);
-        default: return verify_batch_of<0, true>(measuring);
+        case 16: return verify_batch_of<16, true, kRefill>(measuring);
+        case 32: return verify_batch_of<32, true, kRefill>(measuring);
+        case 64: return verify_batch_of<64, true, kRefill>(measuring);
+        default: return verify_batch_of<0, true, kRefill>(measuring);
       }
     }
-    verify_batch_of<0, false>(measuring);
+    verify_batch_of<0, false, kRefill>(measuring);
   }
 
   // `null`: its reads carry nothing to check; its puts are still recorded. A loop of its own,
@@ -337,12 +363,20 @@ class Worker {
     count_batch(found, measuring);
   }
 
-  template <std::size_t kValueSize, bool kGetsOnly>  // kValueSize 0: known at run time only
+  template <std::size_t kValueSize, bool kGetsOnly, bool kRefill>  // kValueSize 0: known at run time only
   void verify_batch_of(bool measuring) {
     const std::size_t n = ops_.size(), first = ops_before_wrap();
-    verify_stretch<kValueSize, kGetsOnly>(0, batch_start_, first);
-    verify_stretch<kValueSize, kGetsOnly>(first, 0, n - first);
+    if (kRefill && first == n && schedule_.size() - position_ >= n) {
+      verify_stretch<kValueSize, kGetsOnly, true>(0, batch_start_, n, schedule_.data() + position_);
+      count_batch(0, measuring);
+      batch_start_ = position_;
+      position_ = position_after(batch_start_);
+      return;
+    }
+    verify_stretch<kValueSize, kGetsOnly, false>(0, batch_start_, first, nullptr);
+    verify_stretch<kValueSize, kGetsOnly, false>(first, 0, n - first, nullptr);
     count_batch(0, measuring);  // checked gets that found a value are the plan's (publish_counts)
+    if (kRefill) fill_batch();
   }
 
   // The batch's ops that come from the plan before it wraps around to its start.
@@ -355,19 +389,22 @@ class Worker {
 
   // Checks ops_[at, at + count) against the plan's ops [from, from + count). Nothing is
   // counted per op: the plan knows the kinds, and which gets find a value (publish_counts).
-  template <std::size_t kValueSize, bool kGetsOnly>
-  [[gnu::always_inline]] void verify_stretch(std::size_t at, std::size_t from, std::size_t count) {
+  // kRefill: each op, once checked, is filled from refill[i] (the next batch's stretch).
+  template <std::size_t kValueSize, bool kGetsOnly, bool kRefill>
+  [[gnu::always_inline]] void verify_stretch(std::size_t at, std::size_t from, std::size_t count,
+                                             const PlannedOp* refill) {
     const ValueCheck check{kValueSize != 0 ? kValueSize : value_size_, absent_stand_in_.data(),
                            kValueSize != 0 ? kValueSize : absent_stand_in_.size()};
-    const Op* const ops = ops_.data() + at;
+    Op* const ops = ops_.data() + at;
     const PlannedOp* const planned = schedule_.data() + from;
     for (std::size_t i = 0; i < count; ++i) {
-      const Op& op = ops[i];
+      Op& op = ops[i];
       if (kGetsOnly || op.kind == OpKind::get) {
         check_get<kGetsOnly>(op, planned[i], check);
       } else if (op.kind == OpKind::put) {
         last_written_[planned[i].key_index] = versions_[at + i];
       }
+      if constexpr (kRefill) fill_op<kGetsOnly>(op, refill[i], at + i);
     }
   }
 
