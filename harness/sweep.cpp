@@ -121,22 +121,20 @@ void run_cells(const RunPlan& plan, RunReport& report, std::span<Reporter* const
 
 // `strategy`'s ns per op with one worker at `batch`, on `keys` keys: with `null`, what the
 // harness's loop costs; with `null-values`, that plus its own execute() (the whole cell).
-// 0 if a cell failed.
+// The best of three short cells, as execute() alone is the best of three rounds: one cell's
+// mean counted the bursts of load on this machine as harness (null-values at batch 16: 4 to
+// 11 ns in runs moments apart; null at batch 1: 6 to 10 ns). 0 if a cell failed.
 double measure_cell_ns(const RunSettings& settings, std::size_t batch, const char* strategy, const Dataset& dataset,
                        const OpSchedule& schedule, const WorkloadSpec& workload) {
   RunSettings quick = settings;
-  // null-values' figure less its execute() timed alone (the best of three rounds) is the
-  // harness's cost, so it is the best of three short cells too: one cell's mean counted the
-  // bursts of load on this machine as harness (5 to 9 ns at batch 16 in runs moments apart).
-  const bool whole = std::string_view(strategy) == "null-values";
-  quick.duration = std::chrono::milliseconds(whole ? 40 : 300);
-  quick.warmup = std::chrono::milliseconds(whole ? 10 : 100);
+  quick.duration = std::chrono::milliseconds(40);
+  quick.warmup = std::chrono::milliseconds(10);
   quick.batch = batch;
   quick.latency_one_in = 0;
   quick.target_ops_per_second = 0;
   quick.pin = PinMode::none;
   double best = 0;
-  for (int round = 0; round < (whole ? 3 : 1); ++round) {
+  for (int round = 0; round < 3; ++round) {
     const CellResult r = run_cell(CellSpec{find_strategy(strategy), &workload, &dataset, &schedule, 1, 0}, quick);
     if (r.status != CellStatus::ok) return 0;
     best = round == 0 ? r.ns_per_op() : std::min(best, r.ns_per_op());
