@@ -176,6 +176,7 @@ struct Options {
   bool list = false;
   bool aggregates_only = false;
   bool no_limits = false;
+  bool no_calibration = false;
   std::string pin = "none";
   std::string target;
   std::string workload_file;
@@ -311,6 +312,7 @@ nlohmann::json settings_json(const Options& o, const RunPlan& plan) {
                              {"pin", o.pin},
                              {"target_ops_per_second", s.target_ops_per_second},
                              {"limits", !o.no_limits},
+                             {"calibration", !o.no_calibration},
                              {"op_timeout_s", std::chrono::duration<double>(s.strategy_options.op_timeout).count()},
                              {"workloads", workloads}};
   // Every strategy's options, whether or not the run includes it, so that reports compare.
@@ -395,6 +397,7 @@ RunPlan make_plan(const Options& o, const StrategyFlags& flags) {
   s.strategy_options.object_prefix = run_object_prefix(random_hex(8), ::getpid());
   for (std::string& w : flags.unused(plan.strategies)) plan.warnings.push_back(std::move(w));
   plan.measure_limits = !o.no_limits;
+  plan.calibrate = !o.no_calibration;
   plan.described = settings_json(o, plan);
   return plan;
 }
@@ -574,6 +577,10 @@ CLI::Option* add_run_options(CLI::App& app, Options& o) {
                "Do not measure each cell's limit (its mechanism's floor, measured bare in the run; about 0.2 s "
                "per mechanism, or with --repetitions above 1 per repetition of each cell): limit_ops_per_second "
                "and efficiency are null, '% limit' shows -");
+  app.add_flag("--no-calibration", o.no_calibration,
+               "Do not measure, before the first cell, the machine's calibration and the harness's own costs "
+               "(about 1.3 s): context.calibration and context.harness_* are null, and compare --normalize "
+               "cannot use the report");
   app.add_option("--out", o.out, "Write the JSON report to this file (atomically)")->type_name("FILE");
   app.add_option("--op-timeout", o.op_timeout,
                  "Seconds an operation may wait (for a reply, a lock) before the cell fails")

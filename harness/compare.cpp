@@ -36,8 +36,12 @@ struct Samples {
 };
 
 double calibration_of(const json& report) {
-  const double c = report["context"].value("calibration", json::object()).value("lookups_per_second", 0.0);
-  if (!(c > 0)) throw Error("a report has no calibration figure; --normalize needs one in both");
+  const json calibration = report["context"].value("calibration", json::object());
+  const double c = calibration.is_object() ? calibration.value("lookups_per_second", 0.0) : 0.0;
+  if (!(c > 0)) {
+    throw Error("a report has no calibration figure (written with --no-calibration, or before it existed); "
+                "--normalize needs one in both");
+  }
   return c;
 }
 
@@ -202,9 +206,10 @@ std::string difference(const std::string& label, const json& base, const json& c
 }
 
 // context.settings fields that do not change what a cell measures (how many samples, which
-// procs, the seed of equally likely op sequences, a failure deadline), and those judged
+// procs, the seed of equally likely op sequences, a failure deadline, the figures measured
+// before the first cell), and those judged
 // per cell below.
-const std::set<std::string> kNotMeasured = {"repetitions", "procs", "seed", "op_timeout_s"};
+const std::set<std::string> kNotMeasured = {"repetitions", "procs", "seed", "op_timeout_s", "calibration"};
 const std::set<std::string> kPerCell = {"batch", "workloads", "target_ops_per_second"};
 
 // What one report says about how its cells were measured.
@@ -359,6 +364,7 @@ std::string normalize_warning(const json& base_report, const json& candidate_rep
   }
   const double b = calibration_of(base_report), a = calibration_of(candidate_report);
   std::string spread;  // reports written before the calibration had rounds do not say
+  // Both are objects here: calibration_of() refused a report without one.
   const json cb = base.value("calibration", json::object()), ca = candidate.value("calibration", json::object());
   if (cb.contains("cv") && ca.contains("cv")) {
     char text[96];

@@ -59,6 +59,9 @@ struct RunContext {
   bool git_dirty = false;
   std::string python_runtime = "none";  // "hosted", "embedded" or "none" (strategies/python/host.hpp)
   std::string python_executable;
+  // Whether the run measured `calibration` and the harness's costs below (not with
+  // --no-calibration; the report then has null for them).
+  bool calibrated = false;
   Calibration calibration;
   // What the harness itself costs per operation: the `null` strategy's ns per op, one
   // worker, at batch 1 and at batch 16 (measured at the start of the run).

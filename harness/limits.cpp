@@ -587,7 +587,9 @@ double LimitMeter::floor_rate(const FloorSpec& f, const WorkloadSpec& workload, 
   // The queue's messages are sized from the dataset's longest key and value.
   const bool sized_by_data = reads_data || f.mechanism == Mechanism::queue_round_trip;
   // A sweep's sizes share the workload's name but not its data: they are part of the floor.
-  MeasuredFloor wanted{.mechanism = describe(f), .reply_bytes = f.reply_bytes};
+  MeasuredFloor wanted;
+  wanted.mechanism = describe(f);
+  wanted.reply_bytes = f.reply_bytes;
   if (sized_by_data) wanted.workload = workload.name, wanted.value_size = workload.value_size, wanted.keys = workload.keys;
   auto known = std::find_if(floors_.begin(), floors_.end(), [&](const MeasuredFloor& m) {
     return m.mechanism == wanted.mechanism && m.workload == wanted.workload && m.value_size == wanted.value_size &&

@@ -42,6 +42,8 @@ json context_json(const RunReport& report) {
     if (cache.num_sharing > 0) entry["num_sharing"] = cache.num_sharing;
     caches.push_back(std::move(entry));
   }
+  // --no-calibration: the start-of-run figures were not measured.
+  const auto if_calibrated = [&](json measured) { return c.calibrated ? measured : json(nullptr); };
   return {
       // Google Benchmark's context fields.
       {"date", c.date},
@@ -67,19 +69,18 @@ json context_json(const RunReport& report) {
       {"git_dirty", c.git_dirty},
       {"command_line", c.command_line},
       {"python", {{"runtime", c.python_runtime}, {"executable", c.python_executable}}},
-      {"calibration",
-       {{"what", "std::unordered_map<std::string, std::string> lookups of present keys, 1 thread"},
-        {"lookups_per_second", c.calibration.lookups_per_second},
-        {"rounds", c.calibration.rounds},
-        {"min", c.calibration.min},
-        {"max", c.calibration.max},
-        {"cv", c.calibration.cv}}},
+      {"calibration", if_calibrated({{"what", "std::unordered_map<std::string, std::string> lookups of present keys, 1 thread"},
+                                     {"lookups_per_second", c.calibration.lookups_per_second},
+                                     {"rounds", c.calibration.rounds},
+                                     {"min", c.calibration.min},
+                                     {"max", c.calibration.max},
+                                     {"cv", c.calibration.cv}})},
       {"harness_overhead_ns",
-       {{"batch_1", c.harness_overhead_ns_batch_1}, {"batch_16", c.harness_overhead_ns_batch_16}}},
+       if_calibrated({{"batch_1", c.harness_overhead_ns_batch_1}, {"batch_16", c.harness_overhead_ns_batch_16}})},
       {"harness_whole_cost_ns",
-       {{"batch_1", c.harness_whole_cost_ns_batch_1}, {"batch_16", c.harness_whole_cost_ns_batch_16}}},
+       if_calibrated({{"batch_1", c.harness_whole_cost_ns_batch_1}, {"batch_16", c.harness_whole_cost_ns_batch_16}})},
       {"null_values_execute_ns",
-       {{"batch_1", c.null_values_execute_ns_batch_1}, {"batch_16", c.null_values_execute_ns_batch_16}}},
+       if_calibrated({{"batch_1", c.null_values_execute_ns_batch_1}, {"batch_16", c.null_values_execute_ns_batch_16}})},
       {"limits",
        {{"measured", c.limits_measured},
         {"per_repetition", c.limits_per_repetition},

@@ -207,14 +207,17 @@ RunReport run_plan(const RunPlan& plan, RunContext context, std::span<Reporter* 
   RunReport report;
   report.context = std::move(context);
   RunContext& c = report.context;
-  c.calibration = measure_calibration();
-  const HarnessCosts at_1 = measure_harness_costs(plan.settings, 1), at_16 = measure_harness_costs(plan.settings, 16);
-  c.harness_overhead_ns_batch_1 = at_1.loop_ns;
-  c.harness_overhead_ns_batch_16 = at_16.loop_ns;
-  c.harness_whole_cost_ns_batch_1 = at_1.whole_ns;
-  c.harness_whole_cost_ns_batch_16 = at_16.whole_ns;
-  c.null_values_execute_ns_batch_1 = at_1.execute_ns;
-  c.null_values_execute_ns_batch_16 = at_16.execute_ns;
+  if (plan.calibrate) {
+    c.calibrated = true;
+    c.calibration = measure_calibration();
+    const HarnessCosts at_1 = measure_harness_costs(plan.settings, 1), at_16 = measure_harness_costs(plan.settings, 16);
+    c.harness_overhead_ns_batch_1 = at_1.loop_ns;
+    c.harness_overhead_ns_batch_16 = at_16.loop_ns;
+    c.harness_whole_cost_ns_batch_1 = at_1.whole_ns;
+    c.harness_whole_cost_ns_batch_16 = at_16.whole_ns;
+    c.null_values_execute_ns_batch_1 = at_1.execute_ns;
+    c.null_values_execute_ns_batch_16 = at_16.execute_ns;
+  }
   c.pinning = to_string(plan.settings.pin);
   c.cpus = allowed_cpus();
   c.target_ops_per_second = plan.settings.target_ops_per_second;

@@ -29,10 +29,11 @@ struct RunPlan {
   nlohmann::json described;  // every option's value, for the report's context.settings
   std::vector<std::string> warnings;  // what checking the options found
   bool measure_limits = true;  // each cell's limit (harness/limits.hpp); --no-limits: none
+  bool calibrate = true;  // the calibration and the harness's costs first; --no-calibration: neither
 };
 
-// Runs the plan and returns its report. Measures the calibration and harness-overhead figures
-// into `context`, gathers the warnings, then runs workload (x value size x keys) x strategy x
+// Runs the plan and returns its report. Measures the calibration and harness-cost figures
+// into `context` (unless !plan.calibrate), gathers the warnings, then runs workload (x value size x keys) x strategy x
 // procs x repetition in that nesting, showing each cell to the reporters as it finishes; aggregates the repetitions
 // once at the end. SIGINT/SIGTERM stop the run after the current cell and mark it partial.
 RunReport run_plan(const RunPlan& plan, RunContext context, std::span<Reporter* const> reporters);

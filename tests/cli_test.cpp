@@ -589,7 +589,7 @@ std::vector<std::string> short_run(const std::string& out) {
 TEST(Cli, RunPrintsTheTableAndWritesTheReport) {
   ScratchDir dir;
   const std::string out = dir.file("run.json");
-  const CommandResult r = run_sharebench(short_run(out));
+  const CommandResult r = run_sharebench(short_run(out), testing::Calibrate::yes);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(testing::os_objects_with("-" + std::to_string(r.pid) + "-"), std::vector<std::string>{});
   EXPECT_NE(r.out.find("strategy            workload     procs batch       ops/s  % limit    CPU/op"), std::string::npos) << r.out;
@@ -629,6 +629,7 @@ TEST(Cli, RunPrintsTheTableAndWritesTheReport) {
   EXPECT_EQ(calibration["min"].get<double>(), rounds[0]);
   EXPECT_EQ(calibration["max"].get<double>(), rounds[4]);
   EXPECT_GE(calibration["cv"].get<double>(), 0);
+  EXPECT_EQ(report["context"]["settings"]["calibration"], true);
   // Every registered strategy at procs 1 and 2, in the registry's order.
   ASSERT_EQ(report["benchmarks"].size(), 2 * all_strategies().size());
   for (std::size_t i = 0; i < report["benchmarks"].size(); ++i) {
@@ -645,6 +646,24 @@ TEST(Cli, RunPrintsTheTableAndWritesTheReport) {
   EXPECT_GT(cell["items_per_second"].get<double>(), 0);
   EXPECT_EQ(cell["family_index"], static_cast<int>(mmap_table));
   EXPECT_EQ(cell["per_family_instance_index"], 1);
+}
+
+TEST(Cli, NoCalibrationLeavesTheStartOfRunFiguresNullAndNormalizeRefusesThem) {
+  ScratchDir dir;
+  const std::string out = dir.file("run.json");
+  const CommandResult r = testing::run_command({SHAREBENCH_BINARY, "--no-calibration", "--strategy", "null-values",
+                                                "--duration", "0.05", "--warmup", "0", "--keys", "1000", "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto report = nlohmann::json::parse(testing::read_file(out));
+  for (const char* figure : {"calibration", "harness_overhead_ns", "harness_whole_cost_ns", "null_values_execute_ns"}) {
+    EXPECT_TRUE(report["context"][figure].is_null()) << figure;
+  }
+  EXPECT_EQ(report["context"]["settings"]["calibration"], false);
+  EXPECT_EQ(report["benchmarks"][0]["status"], "ok");  // the cells run as ever
+  const CommandResult normalized = run_sharebench({"compare", out, out, "--normalize"});
+  EXPECT_EQ(normalized.exit_code, 2);
+  EXPECT_NE(normalized.err.find("a report has no calibration figure (written with --no-calibration"), std::string::npos)
+      << normalized.err;
 }
 
 TEST(Cli, GoogleBenchmarkCompareReadsTwoReports) {
@@ -852,14 +871,15 @@ TEST_P(Interrupt, StopsTearsDownAndWritesAPartialReport) {
     ::close(pipe_fds[0]);
     const int null_fd = ::open("/dev/null", O_WRONLY);
     ::dup2(null_fd, 2);
-    ::execl(SHAREBENCH_BINARY, SHAREBENCH_BINARY, "--strategy", GetParam().strategies, "--procs", "2",
-            "--duration", "30", "--warmup", "0", "--keys", GetParam().keys, "--out", out.c_str(), nullptr);
+    ::execl(SHAREBENCH_BINARY, SHAREBENCH_BINARY, "--no-calibration", "--strategy", GetParam().strategies, "--procs",
+            "2", "--duration", "30", "--warmup", "0", "--keys", GetParam().keys, "--out", out.c_str(), nullptr);
     ::_exit(127);
   }
   ::close(pipe_fds[1]);
   ReapOnExit guard{pid};
-  // The table header comes after the run's calibration cells, whose workers are gone by then:
-  // from it on, the children are the first cell's two workers (shm-map starts no helper).
+  // The table header comes before the first cell (and after the calibration cells a run without
+  // --no-calibration measures): from it on, the children are the first cell's two workers
+  // (shm-map starts no helper).
   std::FILE* rows = ::fdopen(pipe_fds[0], "r");
   char line[512];
   bool header = false;

@@ -104,6 +104,25 @@ TEST(Compare, NormalizeCancelsAUniformMachineSpeedChange) {
   EXPECT_NEAR(cell(c, "a/read/procs:1").change, 0, 1e-9);
 }
 
+TEST(Compare, NormalizeRefusesAReportWrittenWithoutCalibration) {
+  json uncalibrated = report({{"a/read/procs:1", {100}}});
+  uncalibrated["context"]["calibration"] = nullptr;  // what --no-calibration writes
+  CompareOptions normalize;
+  normalize.normalize = true;
+  for (const auto& [base, candidate] : {std::pair{report({{"a/read/procs:1", {100}}}), uncalibrated},
+                                        std::pair{uncalibrated, report({{"a/read/procs:1", {100}}})}}) {
+    try {
+      compare_reports(base, candidate, normalize);
+      ADD_FAILURE() << "compared without a calibration figure";
+    } catch (const Error& e) {
+      EXPECT_STREQ(e.what(), "a report has no calibration figure (written with --no-calibration, or before it "
+                             "existed); --normalize needs one in both");
+    }
+  }
+  // Without --normalize the figure is not needed.
+  EXPECT_FALSE(compare_reports(report({{"a/read/procs:1", {100}}}), uncalibrated, {}).regressed());
+}
+
 TEST(Compare, CellsOnOneSideOnlyAreListedNotErrors) {
   const Comparison c = compare_reports(report({{"a/read/procs:1", {1}}, {"gone/read/procs:1", {1}}}),
                                        report({{"a/read/procs:1", {1}}, {"new/read/procs:1", {1}}}), {});

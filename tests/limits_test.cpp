@@ -26,12 +26,12 @@ struct RunOutput {
   json report;
 };
 
-RunOutput run(std::vector<std::string> args) {
+RunOutput run(std::vector<std::string> args, testing::Calibrate calibrate = testing::Calibrate::no) {
   ScratchDir dir;
   const std::string out = dir.file("run.json");
   for (const char* a : {"--duration", "0.05", "--warmup", "0", "--keys", "1000", "--out"}) args.emplace_back(a);
   args.push_back(out);
-  RunOutput r{testing::run_sharebench(args), {}};
+  RunOutput r{testing::run_sharebench(args, calibrate), {}};
   if (r.result.exit_code == 0) r.report = json::parse(testing::read_file(out));
   return r;
 }
@@ -123,7 +123,7 @@ TEST(Limits, StrategyAllRunsBothSocketManagerTransportsAsRows) {
 }
 
 TEST(Limits, NullValuesReturnsCheckedValuesAndMeasuresTheHarnessWholeCost) {
-  const RunOutput r = run({"--strategy", "null-values", "--no-limits"});
+  const RunOutput r = run({"--strategy", "null-values", "--no-limits"}, testing::Calibrate::yes);
   ASSERT_EQ(r.result.exit_code, 0) << r.result.err;
   const json& c = cell(r.report, "null-values/read/procs:1");
   EXPECT_EQ(c["status"], "ok");

@@ -56,8 +56,10 @@ CommandResult run_command(const std::vector<std::string>& argv) {
   return r;
 }
 
-CommandResult run_sharebench(const std::vector<std::string>& args) {
+CommandResult run_sharebench(const std::vector<std::string>& args, Calibrate calibrate) {
   std::vector<std::string> argv{SHAREBENCH_BINARY};
+  const bool subcommand = !args.empty() && (args[0] == "compare" || args[0] == "serve" || args[0] == "clean");
+  if (calibrate == Calibrate::no && !subcommand) argv.push_back("--no-calibration");
   argv.insert(argv.end(), args.begin(), args.end());
   return run_command(argv);
 }

@@ -30,8 +30,11 @@ struct CommandResult {
 
 // Runs argv (no shell) and captures its output.
 CommandResult run_command(const std::vector<std::string>& argv);
-// Runs the sharebench binary under test with these arguments.
-CommandResult run_sharebench(const std::vector<std::string>& args);
+// Runs the sharebench binary under test with these arguments. A run (not a subcommand) gets
+// --no-calibration unless `calibrate` says yes: the figures it measures before the first cell
+// took about 1.3 s of every run, a third of the suite's time, and few tests read them.
+enum class Calibrate { no, yes };
+CommandResult run_sharebench(const std::vector<std::string>& args, Calibrate calibrate = Calibrate::no);
 
 // Entries of /dev/shm and /dev/mqueue whose names contain `marker` (a test's object prefix,
 // or "-PID-" for the objects of a sharebench process).
