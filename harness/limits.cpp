@@ -396,7 +396,7 @@ double unix_socket_round_trips(const FloorSpec& f, const RunSettings& settings) 
   floor.start_clients([&](int w, std::atomic<std::uint64_t>& count) {
     const int fd = client_ends[static_cast<std::size_t>(w)].get();
     std::string requests;
-    for (std::size_t i = 0; i < f.depth; ++i) requests += std::string(4, '\0') + request_frame();
+    for (std::size_t i = 0; i < f.depth; ++i) requests.append(4, '\0').append(request_frame());
     std::vector<char> replies(f.depth * reply.size());
     std::uint64_t ops = 0;
     while (floor.running()) {
