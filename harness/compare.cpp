@@ -207,8 +207,7 @@ std::string difference(const std::string& label, const json& base, const json& c
 
 // context.settings fields that do not change what a cell measures (how many samples, which
 // procs, the seed of equally likely op sequences, a failure deadline, the figures measured
-// before the first cell), and those judged
-// per cell below.
+// before the first cell), and those judged per cell below.
 const std::set<std::string> kNotMeasured = {"repetitions", "procs", "seed", "op_timeout_s", "calibration"};
 const std::set<std::string> kPerCell = {"batch", "workloads", "target_ops_per_second"};
 
