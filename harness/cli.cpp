@@ -579,8 +579,8 @@ CLI::Option* add_run_options(CLI::App& app, Options& o) {
                "and efficiency are null, '% limit' shows -");
   app.add_flag("--no-calibration", o.no_calibration,
                "Do not measure, before the first cell, the machine's calibration and the harness's own costs "
-               "(about 1.3 s): context.calibration and context.harness_* are null, and compare --normalize "
-               "cannot use the report");
+               "(about 1.3 s): context.calibration, context.harness_* and context.null_values_execute_ns are "
+               "null, and compare --normalize cannot use the report");
   app.add_option("--out", o.out, "Write the JSON report to this file (atomically)")->type_name("FILE");
   app.add_option("--op-timeout", o.op_timeout,
                  "Seconds an operation may wait (for a reply, a lock) before the cell fails")

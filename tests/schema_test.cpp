@@ -89,7 +89,8 @@ TEST(Schema, AReportHasEveryDocumentedFieldAndNoOther) {
   }
 }
 
-// Also a report written with --no-calibration: its null start-of-run figures are documented.
+// Also a report written with --no-calibration (run_sharebench's default): its null start-of-run
+// figures are documented fields.
 TEST(Schema, AnOpenLoopReportHasTheOpenLoopFields) {
   testing::ScratchDir dir;
   const std::string out = dir.file("report.json");
