@@ -123,6 +123,8 @@ class Worker {
 
   void allocate(std::size_t batch) {
     ops_.resize(batch);
+    verify_checked_ = choose_verify<false>();
+    verify_and_refill_checked_ = choose_verify<true>();
     versions_.resize(batch);
     values_.resize(c_.workload.needs_put() ? batch * c_.workload.value_size : 0);
     for (Op& op : ops_) op.buffer.reserve(c_.workload.value_size);
@@ -271,12 +273,12 @@ class Worker {
       fill_stretch<false>(0, position_, first);
       fill_stretch<false>(first, 0, n - first);
     }
-    position_ = position_after(batch_start_);
+    position_ = position_after(batch_start_, n);
   }
 
-  // Where the plan's next batch starts after the one that starts at `start`.
-  std::size_t position_after(std::size_t start) const {
-    const std::size_t n = ops_.size(), length = schedule_.size(), first = std::min(n, length - start);
+  // Where the plan's next batch of n ops starts after the one that starts at `start`.
+  std::size_t position_after(std::size_t start, std::size_t n) const {
+    const std::size_t length = schedule_.size(), first = std::min(n, length - start);
     return first < n ? n - first : (start + n == length ? 0 : start + n);
   }
 
@@ -319,7 +321,7 @@ class Worker {
   // many instructions as the words it checks.
   [[gnu::always_inline]] void verify_batch(bool measuring) {
     if (!check_reads_) return verify_unchecked(measuring);
-    verify_checked<false>(measuring);
+    (this->*verify_checked_)(measuring);
   }
 
   // verify_batch(), then fill_batch(); where neither batch wraps around the plan (all but
@@ -331,22 +333,33 @@ class Worker {
       verify_unchecked(measuring);
       return fill_batch();
     }
-    verify_checked<true>(measuring);
+    (this->*verify_and_refill_checked_)(measuring);
   }
 
-  // Out of line: inlined in the measured loop, the fused loop ran short of registers and
-  // spilled (54.1 instructions a get).
+  using Verify = void (Worker::*)(bool measuring);
+
+  // The checking loop for this worker's batches, chosen once (not switched on per batch): for
+  // its value size, for a workload of gets only, and for a batch of one op (kOne: --batch 1
+  // and every open loop), whose size is then a constant and which never wraps around the
+  // plan, so that it has no loop and none of a batch's bookkeeping. At batch 1 that took the
+  // check of an mmap-table get from 121 instructions to 72 (callgrind): fewer instructions
+  // between two gets let the CPU start the next get's cache misses while this one's are
+  // still outstanding (bench/bare_table --spacing).
   template <bool kRefill>
-  [[gnu::noinline]] void verify_checked(bool measuring) {
+  Verify choose_verify() const {
+    return ops_.size() == 1 ? choose_verify<kRefill, true>() : choose_verify<kRefill, false>();
+  }
+  template <bool kRefill, bool kOne>
+  Verify choose_verify() const {
     if (gets_only_) {
       switch (value_size_) {
-        case 16: return verify_batch_of<16, true, kRefill>(measuring);
-        case 32: return verify_batch_of<32, true, kRefill>(measuring);
-        case 64: return verify_batch_of<64, true, kRefill>(measuring);
-        default: return verify_batch_of<0, true, kRefill>(measuring);
+        case 16: return &Worker::verify_batch_of<16, true, kRefill, kOne>;
+        case 32: return &Worker::verify_batch_of<32, true, kRefill, kOne>;
+        case 64: return &Worker::verify_batch_of<64, true, kRefill, kOne>;
+        default: return &Worker::verify_batch_of<0, true, kRefill, kOne>;
       }
     }
-    verify_batch_of<0, false, kRefill>(measuring);
+    return &Worker::verify_batch_of<0, false, kRefill, kOne>;
   }
 
   // `null`: its reads carry nothing to check; its puts are still recorded. A loop of its own,
@@ -360,30 +373,33 @@ class Worker {
       found += op.kind == OpKind::get && op.found ? 1 : 0;
       if (op.kind == OpKind::put) last_written_[schedule_[i < first ? batch_start_ + i : i - first].key_index] = versions_[i];
     }
-    count_batch(found, measuring);
+    count_batch(n, found, measuring);
   }
 
-  template <std::size_t kValueSize, bool kGetsOnly, bool kRefill>  // kValueSize 0: known at run time only
-  void verify_batch_of(bool measuring) {
-    const std::size_t n = ops_.size(), first = ops_before_wrap();
+  // Out of line: inlined in the measured loop, the fused loop ran short of registers and
+  // spilled (54.1 instructions a get).
+  template <std::size_t kValueSize, bool kGetsOnly, bool kRefill, bool kOne>  // kValueSize 0: known at run time only
+  [[gnu::noinline]] void verify_batch_of(bool measuring) {
+    // A batch of one starts inside the plan: it never wraps around.
+    const std::size_t n = kOne ? 1 : ops_.size(), first = kOne ? 1 : ops_before_wrap();
     if (kRefill && first == n && schedule_.size() - position_ >= n) {
       verify_stretch<kValueSize, kGetsOnly, true>(0, batch_start_, n, schedule_.data() + position_);
-      count_batch(0, measuring);
+      count_batch(n, 0, measuring);
       batch_start_ = position_;
-      position_ = position_after(batch_start_);
+      position_ = position_after(batch_start_, n);
       return;
     }
     verify_stretch<kValueSize, kGetsOnly, false>(0, batch_start_, first, nullptr);
-    verify_stretch<kValueSize, kGetsOnly, false>(first, 0, n - first, nullptr);
-    count_batch(0, measuring);  // checked gets that found a value are the plan's (publish_counts)
+    if (!kOne) verify_stretch<kValueSize, kGetsOnly, false>(first, 0, n - first, nullptr);
+    count_batch(n, 0, measuring);  // checked gets that found a value are the plan's (publish_counts)
     if (kRefill) fill_batch();
   }
 
   // The batch's ops that come from the plan before it wraps around to its start.
   std::size_t ops_before_wrap() const { return std::min(ops_.size(), schedule_.size() - batch_start_); }
-  // A verified batch: its ops executed, its unchecked gets that found a value (in the window).
-  void count_batch(std::uint64_t unchecked_found, bool measuring) {
-    executed_ += ops_.size();
+  // A verified batch: its n ops executed, its unchecked gets that found a value (in the window).
+  void count_batch(std::size_t n, std::uint64_t unchecked_found, bool measuring) {
+    executed_ += n;
     if (measuring) window_found_ += unchecked_found;
   }
 
@@ -474,6 +490,8 @@ class Worker {
   std::span<std::uint64_t> last_written_;
   std::unique_ptr<Client> client_;
   std::vector<Op> ops_;
+  Verify verify_checked_ = nullptr;  // verify_batch()'s, where reads are checked (choose_verify)
+  Verify verify_and_refill_checked_ = nullptr;  // verify_and_refill()'s
   std::vector<std::uint64_t> versions_;
   std::string values_;
   std::uint64_t put_sequence_ = 0;

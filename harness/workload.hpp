@@ -146,8 +146,9 @@ inline std::uint64_t pattern_word(std::uint64_t key_hash, std::uint64_t version)
 }
 void fill_value(char* out, std::size_t size, std::uint64_t key_hash, std::uint64_t version);
 // True if `value` is a well-formed value of `size` bytes for this key; its version goes to
-// *version. Inline: the runner checks every read with it inside the measured window.
-inline bool value_is_valid(std::string_view value, std::size_t size, std::uint64_t key_hash,
+// *version. Always inline: the runner checks every read with it inside the measured window,
+// and a constant `size` unrolls it (GCC 12 called it out of line in a batch of one's check).
+[[gnu::always_inline]] inline bool value_is_valid(std::string_view value, std::size_t size, std::uint64_t key_hash,
                            std::uint64_t* version) {
   if (value.size() != size || size < kMinValueSize) return false;
   const char* v = value.data();
