@@ -316,12 +316,9 @@ class Worker {
     std::size_t stand_in_size;
   };
 
-  // With the value size a constant (the common sizes), the compiler unrolls value_is_valid()
-  // into a few loads and no branch: at 32 bytes, its loop's compares and branches cost as
-  // many instructions as the words it checks.
   [[gnu::always_inline]] void verify_batch(bool measuring) {
     if (!check_reads_) return verify_unchecked(measuring);
-    (this->*verify_checked_)(measuring);
+    verify_checked_(*this, measuring);
   }
 
   // verify_batch(), then fill_batch(); where neither batch wraps around the plan (all but
@@ -333,33 +330,43 @@ class Worker {
       verify_unchecked(measuring);
       return fill_batch();
     }
-    (this->*verify_and_refill_checked_)(measuring);
+    verify_and_refill_checked_(*this, measuring);
   }
 
-  using Verify = void (Worker::*)(bool measuring);
+  using Verify = void (*)(Worker& worker, bool measuring);
 
   // The checking loop for this worker's batches, chosen once (not switched on per batch): for
-  // its value size, for a workload of gets only, and for a batch of one op (kOne: --batch 1
-  // and every open loop), whose size is then a constant and which never wraps around the
-  // plan, so that it has no loop and none of a batch's bookkeeping. At batch 1 that took the
-  // check of an mmap-table get from 121 instructions to 72 (callgrind): fewer instructions
-  // between two gets let the CPU start the next get's cache misses while this one's are
-  // still outstanding (bench/bare_table --spacing).
+  // its value size, for a workload of gets only, and for a batch of one op (kOne: --batch 1,
+  // and an open loop unless --batch is given), whose size is then a constant and which never
+  // wraps around the plan, so that it has no loop and no second stretch. At batch 1 that took
+  // the check of an mmap-table get from 121 instructions to 72 (callgrind): fewer
+  // instructions between two gets let the CPU start the next get's cache misses while this
+  // one's are still outstanding (bench/bare_table --spacing). With the value size a constant
+  // (the common sizes), the compiler unrolls value_is_valid() into a few loads and no branch:
+  // at 32 bytes, its loop's compares and branches cost as many instructions as the words it
+  // checks.
   template <bool kRefill>
   Verify choose_verify() const {
-    return ops_.size() == 1 ? choose_verify<kRefill, true>() : choose_verify<kRefill, false>();
+    return ops_.size() == 1 ? choose_verify_for<kRefill, true>() : choose_verify_for<kRefill, false>();
   }
   template <bool kRefill, bool kOne>
-  Verify choose_verify() const {
+  Verify choose_verify_for() const {
     if (gets_only_) {
       switch (value_size_) {
-        case 16: return &Worker::verify_batch_of<16, true, kRefill, kOne>;
-        case 32: return &Worker::verify_batch_of<32, true, kRefill, kOne>;
-        case 64: return &Worker::verify_batch_of<64, true, kRefill, kOne>;
-        default: return &Worker::verify_batch_of<0, true, kRefill, kOne>;
+        case 16: return &verify_with<16, true, kRefill, kOne>;
+        case 32: return &verify_with<32, true, kRefill, kOne>;
+        case 64: return &verify_with<64, true, kRefill, kOne>;
+        default: return &verify_with<0, true, kRefill, kOne>;
       }
     }
-    return &Worker::verify_batch_of<0, false, kRefill, kOne>;
+    return &verify_with<0, false, kRefill, kOne>;
+  }
+  // Out of line, called through a plain pointer (a member pointer's call tests for a virtual
+  // function on every batch): inlined in the measured loop, the fused loop ran short of
+  // registers and spilled (54.1 instructions a get).
+  template <std::size_t kValueSize, bool kGetsOnly, bool kRefill, bool kOne>
+  [[gnu::noinline]] static void verify_with(Worker& worker, bool measuring) {
+    worker.verify_batch_of<kValueSize, kGetsOnly, kRefill, kOne>(measuring);
   }
 
   // `null`: its reads carry nothing to check; its puts are still recorded. A loop of its own,
@@ -376,13 +383,11 @@ class Worker {
     count_batch(n, found, measuring);
   }
 
-  // Out of line: inlined in the measured loop, the fused loop ran short of registers and
-  // spilled (54.1 instructions a get).
   template <std::size_t kValueSize, bool kGetsOnly, bool kRefill, bool kOne>  // kValueSize 0: known at run time only
-  [[gnu::noinline]] void verify_batch_of(bool measuring) {
-    // A batch of one starts inside the plan: it never wraps around.
+  [[gnu::always_inline]] void verify_batch_of(bool measuring) {
+    // A batch of one starts inside the plan, as the next one does: neither wraps around.
     const std::size_t n = kOne ? 1 : ops_.size(), first = kOne ? 1 : ops_before_wrap();
-    if (kRefill && first == n && schedule_.size() - position_ >= n) {
+    if (kRefill && (kOne || (first == n && schedule_.size() - position_ >= n))) {
       verify_stretch<kValueSize, kGetsOnly, true>(0, batch_start_, n, schedule_.data() + position_);
       count_batch(n, 0, measuring);
       batch_start_ = position_;

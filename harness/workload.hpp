@@ -148,8 +148,8 @@ void fill_value(char* out, std::size_t size, std::uint64_t key_hash, std::uint64
 // True if `value` is a well-formed value of `size` bytes for this key; its version goes to
 // *version. Always inline: the runner checks every read with it inside the measured window,
 // and a constant `size` unrolls it (GCC 12 called it out of line in a batch of one's check).
-[[gnu::always_inline]] inline bool value_is_valid(std::string_view value, std::size_t size, std::uint64_t key_hash,
-                           std::uint64_t* version) {
+[[gnu::always_inline]] inline bool value_is_valid(std::string_view value, std::size_t size,
+                                                 std::uint64_t key_hash, std::uint64_t* version) {
   if (value.size() != size || size < kMinValueSize) return false;
   const char* v = value.data();
   *version = load64(v);

@@ -205,8 +205,9 @@ TEST_F(RunnerTest, EverySpoiledViewIsAMismatch) {
     std::size_t batch;
     double target_ops_per_second;
   };
-  // 105 cells; each over 10,000 gets here (the open loop's 100,000 a second for 100 ms), and
-  // the closed loops' over 130,000, beside three busy loops on 2 CPUs.
+  // 105 cells: the open loop's about 10,000 gets each (100,000 a second for 100 ms; one that
+  // falls behind runs back to back), the closed loops' over 130,000 here, beside three busy
+  // loops on 2 CPUs.
   const Load loads[] = {{"batches", 0, 0}, {"one op at a time", 1, 0}, {"open loop", 0, 100'000}};
   settings.duration = 100ms;
   for (const Load& load : loads) {
