@@ -339,12 +339,11 @@ class Worker {
   // its value size, for a workload of gets only, and for a batch of one op (kOne: --batch 1,
   // and an open loop unless --batch is given), whose size is then a constant and which never
   // wraps around the plan, so that it has no loop and no second stretch. At batch 1 that took
-  // the check of an mmap-table get from 121 instructions to 72 (callgrind): fewer
-  // instructions between two gets let the CPU start the next get's cache misses while this
-  // one's are still outstanding (bench/bare_table --spacing). With the value size a constant
-  // (the common sizes), the compiler unrolls value_is_valid() into a few loads and no branch:
-  // at 32 bytes, its loop's compares and branches cost as many instructions as the words it
-  // checks.
+  // the check of an mmap-table get from 121 instructions to 70 (callgrind), though not its
+  // rate measurably: its cache misses dominate (README: why no table strategy nears its
+  // batch-1 limit). With the value size a constant (the common sizes), the compiler unrolls
+  // value_is_valid() into a few loads and no branch: at 32 bytes, its loop's compares and
+  // branches cost as many instructions as the words it checks.
   template <bool kRefill>
   Verify choose_verify() const {
     return ops_.size() == 1 ? choose_verify_for<kRefill, true>() : choose_verify_for<kRefill, false>();
